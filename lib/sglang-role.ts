@@ -1,0 +1,680 @@
+import { Duration, Size } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { IProblemSource, ProblemCollector, ValidationProblem, registerProblemSource } from './errors';
+import { RoleModel } from './internal/rbg-adapter';
+import { formatQuantity, isDnsLabel, kibibytes } from './internal/util';
+import { QwenModelVolume } from './qwen-model-volume';
+import { RbgTarget } from './rbg-target';
+import { RdmaProfile } from './rdma-profile';
+
+/**
+ * Pod-level settings shared by every kind of role.
+ */
+export interface SglangPodOptions {
+  /**
+   * Number of pods (SGLang instances) of this role.
+   * @default 1
+   */
+  readonly replicas?: number;
+  /**
+   * Container image.
+   * @default 'lmsysorg/sglang:v0.5.18'
+   */
+  readonly image?: string;
+  /**
+   * CPU cores requested per pod.
+   * @default 4 per GPU for servers, 2 for the router
+   */
+  readonly cpu?: number;
+  /**
+   * Memory requested per pod.
+   * @default 32 GiB per GPU for servers, 4 GiB for the router
+   */
+  readonly memory?: Size;
+  /**
+   * Size limit of the in-memory `/dev/shm` (emptyDir, medium Memory) of server pods. It counts
+   * against the pod's memory.
+   * @default - no limit
+   */
+  readonly sharedMemory?: Size;
+  /**
+   * Extra environment variables of the container (name to value).
+   * @default - none
+   */
+  readonly env?: Record<string, string>;
+  /**
+   * Node labels the pods must match.
+   * @default - none
+   */
+  readonly nodeSelector?: Record<string, string>;
+}
+
+/**
+ * SGLang server flags a PD deployment sets, as typed props. Anything else goes in `extraArgs`.
+ */
+export interface SglangServerOptions {
+  /**
+   * `--tp-size`: GPUs one model replica is sharded over.
+   * @default 1
+   */
+  readonly tensorParallelSize?: number;
+  /**
+   * `--dp-size`: data-parallel replicas inside one pod. GPUs per pod = TP x DP.
+   * @default 1
+   */
+  readonly dataParallelSize?: number;
+  /**
+   * `--ep-size`: expert-parallel size (MoE models).
+   * @default - not set (SGLang default 1)
+   */
+  readonly expertParallelSize?: number;
+  /**
+   * `--mem-fraction-static`: share of GPU memory for weights and KV cache, in (0, 1).
+   * @default - SGLang picks it from the GPU size
+   */
+  readonly memFractionStatic?: number;
+  /**
+   * `--context-length`: maximum tokens of one request (prompt + output).
+   * @default - the model's native context
+   */
+  readonly contextLength?: number;
+  /**
+   * `--chunked-prefill-size`: tokens per prefill chunk.
+   * @default - SGLang default
+   */
+  readonly chunkedPrefillSize?: number;
+  /**
+   * `--max-running-requests`.
+   * @default - SGLang default
+   */
+  readonly maxRunningRequests?: number;
+  /**
+   * `--page-size`: tokens per KV page. Prefill and decode must agree.
+   * @default - SGLang default (1)
+   */
+  readonly pageSize?: number;
+  /**
+   * `--kv-cache-dtype`. Prefill and decode must agree.
+   * @default - SGLang default (auto: the model dtype)
+   */
+  readonly kvCacheDtype?: KvCacheDtype;
+  /**
+   * `--disaggregation-transfer-backend`.
+   * @default TransferBackend.MOONCAKE with RDMA, TransferBackend.MOONCAKE_TCP with RdmaProfile.none()
+   */
+  readonly transferBackend?: TransferBackend;
+  /**
+   * `--disaggregation-ib-device`: RDMA NIC(s), e.g. `erdma_0` or `mlx5_0,mlx5_1`.
+   * @default - the RDMA profile's device, else SGLang picks one
+   */
+  readonly ibDevice?: string;
+  /**
+   * `--reasoning-parser`, e.g. `qwen3`.
+   * @default - not set
+   */
+  readonly reasoningParser?: string;
+  /**
+   * `--tool-call-parser`, e.g. `qwen25`.
+   * @default - not set
+   */
+  readonly toolCallParser?: string;
+  /**
+   * `--enable-metrics`: Prometheus metrics on the HTTP port at `/metrics`.
+   * @default true
+   */
+  readonly enableMetrics?: boolean;
+  /**
+   * `--trust-remote-code`.
+   * @default false
+   */
+  readonly trustRemoteCode?: boolean;
+  /**
+   * `--json-model-override-args`, e.g. a YaRN `rope_scaling` for 131k context.
+   * @default - none
+   */
+  readonly modelOverrideArgs?: Record<string, unknown>;
+  /**
+   * `--served-model-name`: the `model` name clients send.
+   * @default - the model path
+   */
+  readonly servedModelName?: string;
+  /**
+   * Further `sglang.launch_server` arguments, full flag names, e.g. `['--log-level', 'debug']`.
+   * @default - none
+   */
+  readonly extraArgs?: string[];
+}
+
+/**
+ * Props of an SglangRole.
+ */
+export interface SglangRoleProps extends SglangPodOptions, SglangServerOptions {
+  /** What the role runs. */
+  readonly kind: SglangRoleKind;
+  /** Name of the RoleBasedGroup the role belongs to. */
+  readonly groupName: string;
+  /**
+   * Role name inside the group.
+   * @default the kind: 'prefill', 'decode' or 'router'
+   */
+  readonly roleName?: string;
+  /**
+   * Controller release the manifests are written for.
+   * @default RbgTarget.V0_7
+   */
+  readonly rbg?: RbgTarget;
+  /** Model volume. Required for prefill and decode roles; unused by the router. */
+  readonly model?: QwenModelVolume;
+  /**
+   * RDMA profile of prefill and decode pods.
+   * @default RdmaProfile.erdma()
+   */
+  readonly rdma?: RdmaProfile;
+  /**
+   * HTTP port (API, health and metrics), named `http`.
+   * @default 8000
+   */
+  readonly httpPort?: number;
+  /**
+   * Prefill bootstrap port (`--disaggregation-bootstrap-port`), named `bootstrap`. Prefill only.
+   * @default 34000
+   */
+  readonly bootstrapPort?: number;
+  /**
+   * How long a pod may take to load the model before it is restarted.
+   * @default 10 minutes plus 10 seconds per GB of weights (about 21 minutes for Qwen3-32B)
+   */
+  readonly startupTimeout?: Duration;
+  /**
+   * Roles that must be ready before this one is created.
+   * @default - none
+   */
+  readonly dependencies?: SglangRole[];
+  /**
+   * Router only: how the router finds its prefill and decode workers.
+   * @default - required for routers
+   */
+  readonly routing?: RouterWiring;
+  /**
+   * Pod annotations.
+   * @default - none
+   */
+  readonly podAnnotations?: Record<string, string>;
+  /**
+   * Service account of the pods.
+   * @default - the namespace default
+   */
+  readonly serviceAccountName?: string;
+}
+
+/**
+ * One role of a RoleBasedGroup running one SGLang process per pod: a prefill server, a decode
+ * server, or the router in front of them.
+ *
+ * GPUs per pod are derived from the parallelism (TP x DP), never asked twice; the RDMA resource,
+ * `IPC_LOCK`, shared memory, probes and SGLang flags follow from the props.
+ */
+export class SglangRole extends Construct implements IProblemSource {
+  /** What the role runs. */
+  public readonly kind: SglangRoleKind;
+  /** Group name. */
+  public readonly groupName: string;
+  /** Role name inside the group. */
+  public readonly roleName: string;
+  /** Controller release. */
+  public readonly rbg: RbgTarget;
+  /** Pods of this role. */
+  public readonly replicas: number;
+  /** Container image. */
+  public readonly image: string;
+  /** HTTP port. */
+  public readonly httpPort: number;
+  /** Bootstrap port (prefill only). */
+  public readonly bootstrapPort?: number;
+  /** Tensor-parallel size (servers). */
+  public readonly tensorParallelSize: number;
+  /** Data-parallel size (servers). */
+  public readonly dataParallelSize: number;
+  /** GPUs per pod: TP x DP for servers, 0 for the router. */
+  public readonly gpusPerPod: number;
+  /** RDMA profile in effect (servers). */
+  public readonly rdma: RdmaProfile;
+  /** Transfer backend in effect (servers). */
+  public readonly transferBackend?: TransferBackend;
+  /** The model volume (servers). */
+  public readonly model?: QwenModelVolume;
+  /** The props as given, for flag rendering and validation. */
+  public readonly options: SglangServerOptions;
+  /** @internal */
+  public readonly problems: ValidationProblem[];
+
+  private readonly props: SglangRoleProps;
+  private readonly env: Record<string, string>;
+  private readonly dependencies: SglangRole[];
+
+  constructor(scope: Construct, id: string, props: SglangRoleProps) {
+    super(scope, id);
+    this.props = props;
+    this.kind = props.kind;
+    this.groupName = props.groupName;
+    this.roleName = props.roleName ?? props.kind;
+    this.rbg = props.rbg ?? RbgTarget.V0_7;
+    this.replicas = props.replicas ?? 1;
+    this.image = props.image ?? DEFAULT_IMAGE;
+    this.httpPort = props.httpPort ?? 8000;
+    this.bootstrapPort = props.kind === SglangRoleKind.PREFILL ? props.bootstrapPort ?? 34000 : undefined;
+    this.options = props;
+    this.rdma = props.rdma ?? RdmaProfile.erdma();
+    this.model = props.model;
+    const server = props.kind !== SglangRoleKind.ROUTER;
+    this.tensorParallelSize = server ? props.tensorParallelSize ?? 1 : 0;
+    this.dataParallelSize = server ? props.dataParallelSize ?? 1 : 0;
+    this.gpusPerPod = this.tensorParallelSize * this.dataParallelSize;
+    this.transferBackend = server
+      ? props.transferBackend ?? (this.rdma.enabled ? TransferBackend.MOONCAKE : TransferBackend.MOONCAKE_TCP)
+      : undefined;
+    this.env = { ...(props.env ?? {}) };
+    this.dependencies = [...(props.dependencies ?? [])];
+
+    const check = new ProblemCollector(this.node.path);
+    this.problems = check.problems;
+    this.validate(check);
+    registerProblemSource(this);
+  }
+
+  /** True for prefill and decode roles. */
+  public get isServer(): boolean {
+    return this.kind !== SglangRoleKind.ROUTER;
+  }
+
+  /** DNS name of pod `index`, resolvable inside the namespace. */
+  public podDnsName(index: number): string {
+    return this.rbg.podDnsName(this.groupName, this.roleName, index);
+  }
+
+  /** URL of the HTTP server of pod `index`. */
+  public podUrl(index: number): string {
+    return `http://${this.podDnsName(index)}:${this.httpPort}`;
+  }
+
+  /** Labels the controller puts on this role's pods. */
+  public get podSelector(): Record<string, string> {
+    return this.rbg.podSelector(this.groupName, this.roleName);
+  }
+
+  /** Adds an environment variable to the container. */
+  public addEnv(name: string, value: string): void {
+    this.env[name] = value;
+  }
+
+  /** Adds a role that must be ready before this one is created. */
+  public addDependency(role: SglangRole): void {
+    this.dependencies.push(role);
+  }
+
+  /** Command-line arguments of the SGLang process (after `python3 -m <module>`). */
+  public get args(): string[] {
+    return this.isServer ? this.serverArgs() : this.routerArgs();
+  }
+
+  /** Flags (canonical names) that typed props set; `extraArgs` may not repeat them. */
+  public get typedFlags(): string[] {
+    return this.args.filter((a) => a.startsWith('--'));
+  }
+
+  /** @internal */
+  public _toRoleModel(): RoleModel {
+    return {
+      name: this.roleName,
+      replicas: this.replicas,
+      dependencies: this.dependencies.map((d) => d.roleName),
+      template: this.podTemplate(),
+    };
+  }
+
+  private serverArgs(): string[] {
+    const o = this.options;
+    const a: string[] = [
+      '--model-path', this.model?.mountPath ?? '',
+      '--tp-size', String(this.tensorParallelSize),
+    ];
+    if (this.dataParallelSize !== 1) a.push('--dp-size', String(this.dataParallelSize));
+    if (o.expertParallelSize !== undefined) a.push('--ep-size', String(o.expertParallelSize));
+    a.push('--disaggregation-mode', this.kind);
+    a.push('--host', '0.0.0.0', '--port', String(this.httpPort));
+    if (this.bootstrapPort !== undefined) a.push('--disaggregation-bootstrap-port', String(this.bootstrapPort));
+    a.push('--disaggregation-transfer-backend', String(this.transferBackend));
+    const ib = o.ibDevice ?? this.rdma.ibDevice;
+    if (ib !== undefined) a.push('--disaggregation-ib-device', ib);
+    if (o.memFractionStatic !== undefined) a.push('--mem-fraction-static', String(o.memFractionStatic));
+    if (o.contextLength !== undefined) a.push('--context-length', String(o.contextLength));
+    if (o.chunkedPrefillSize !== undefined) a.push('--chunked-prefill-size', String(o.chunkedPrefillSize));
+    if (o.maxRunningRequests !== undefined) a.push('--max-running-requests', String(o.maxRunningRequests));
+    if (o.pageSize !== undefined) a.push('--page-size', String(o.pageSize));
+    if (o.kvCacheDtype !== undefined) a.push('--kv-cache-dtype', o.kvCacheDtype);
+    if (o.modelOverrideArgs !== undefined) a.push('--json-model-override-args', stableJson(o.modelOverrideArgs));
+    if (o.servedModelName !== undefined) a.push('--served-model-name', o.servedModelName);
+    if (o.reasoningParser !== undefined) a.push('--reasoning-parser', o.reasoningParser);
+    if (o.toolCallParser !== undefined) a.push('--tool-call-parser', o.toolCallParser);
+    if (o.trustRemoteCode === true) a.push('--trust-remote-code');
+    if (o.enableMetrics !== false) a.push('--enable-metrics');
+    return a;
+  }
+
+  private routerArgs(): string[] {
+    const w = this.props.routing;
+    if (w === undefined) return [];
+    const a: string[] = ['--pd-disaggregation'];
+    if (w.discovery === RouterDiscovery.KUBERNETES) {
+      const sel = (r: SglangRole) => Object.entries(r.podSelector).map(([k, v]) => `${k}=${v}`);
+      a.push(
+        '--service-discovery',
+        '--service-discovery-namespace', '$(POD_NAMESPACE)',
+        '--service-discovery-port', String(w.prefill.httpPort),
+        '--prefill-selector', ...sel(w.prefill),
+        '--decode-selector', ...sel(w.decode),
+      );
+    } else {
+      for (let i = 0; i < w.prefill.replicas; i++) {
+        a.push('--prefill', w.prefill.podUrl(i), String(w.prefill.bootstrapPort));
+      }
+      for (let i = 0; i < w.decode.replicas; i++) {
+        a.push('--decode', w.decode.podUrl(i));
+      }
+    }
+    a.push('--host', '0.0.0.0', '--port', String(this.httpPort));
+    if (w.policy !== undefined) a.push('--policy', w.policy);
+    a.push('--prometheus-host', '0.0.0.0', '--prometheus-port', String(w.metricsPort ?? DEFAULT_ROUTER_METRICS_PORT));
+    return a;
+  }
+
+  private podTemplate(): k8s.PodTemplateSpec {
+    const server = this.isServer;
+    const labels: Record<string, string> = {
+      'app.kubernetes.io/name': 'sglang',
+      'app.kubernetes.io/instance': this.groupName,
+      'app.kubernetes.io/component': this.roleName,
+      'app.kubernetes.io/managed-by': 'cdk8s-sglang-pd',
+    };
+    const annotations: Record<string, string> = { ...(this.props.podAnnotations ?? {}) };
+    const ports: k8s.ContainerPort[] = [{ name: 'http', containerPort: this.httpPort, protocol: 'TCP' }];
+    if (this.bootstrapPort !== undefined) ports.push({ name: 'bootstrap', containerPort: this.bootstrapPort, protocol: 'TCP' });
+    if (!server) ports.push({ name: 'metrics', containerPort: this.props.routing?.metricsPort ?? DEFAULT_ROUTER_METRICS_PORT, protocol: 'TCP' });
+
+    const env: k8s.EnvVar[] = [];
+    if (server) env.push({ name: 'SGLANG_HOST_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } });
+    if (this.props.routing?.discovery === RouterDiscovery.KUBERNETES) {
+      env.push({ name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } });
+    }
+    for (const name of Object.keys(this.env).sort()) env.push({ name, value: this.env[name] });
+
+    const requests: Record<string, k8s.Quantity> = {
+      cpu: k8s.Quantity.fromString(String(this.props.cpu ?? (server ? 4 * this.gpusPerPod : 2))),
+      memory: k8s.Quantity.fromString(formatQuantity(this.props.memory ?? Size.gibibytes(server ? 32 * this.gpusPerPod : 4))),
+    };
+    const limits: Record<string, k8s.Quantity> = {};
+    if (server) {
+      limits['nvidia.com/gpu'] = k8s.Quantity.fromNumber(this.gpusPerPod);
+      if (this.rdma.resourceName !== undefined) limits[this.rdma.resourceName] = k8s.Quantity.fromNumber(this.rdma.count);
+    }
+
+    const volumeMounts: k8s.VolumeMount[] = [];
+    const volumes: k8s.Volume[] = [];
+    if (server && this.model !== undefined) {
+      volumeMounts.push({ name: 'model', mountPath: this.model.mountPath, readOnly: true });
+      volumes.push({ name: 'model', persistentVolumeClaim: { claimName: this.model.claimName, readOnly: true } });
+      volumeMounts.push({ name: 'dshm', mountPath: '/dev/shm' });
+      const shm = this.props.sharedMemory;
+      volumes.push({
+        name: 'dshm',
+        emptyDir: { medium: 'Memory', sizeLimit: shm === undefined ? undefined : k8s.Quantity.fromString(formatQuantity(shm)) },
+      });
+    }
+
+    const http = k8s.IntOrString.fromString('http');
+    const probes = server ? {
+      startupProbe: { httpGet: { path: '/health', port: http }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: this.startupFailureThreshold() },
+      readinessProbe: { httpGet: { path: '/health', port: http }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+      livenessProbe: { httpGet: { path: '/health', port: http }, periodSeconds: 30, timeoutSeconds: 10, failureThreshold: 6 },
+    } : {
+      readinessProbe: { httpGet: { path: '/readiness', port: http }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+      livenessProbe: { httpGet: { path: '/liveness', port: http }, periodSeconds: 30, timeoutSeconds: 10, failureThreshold: 3 },
+    };
+
+    const container: k8s.Container = {
+      name: server ? 'sglang' : 'router',
+      image: this.image,
+      command: ['python3', '-m', server ? 'sglang.launch_server' : 'sglang_router.launch_router'],
+      args: [...this.args, ...(this.options.extraArgs ?? [])],
+      env: env.length > 0 ? env : undefined,
+      ports,
+      resources: { requests, limits: Object.keys(limits).length > 0 ? limits : undefined },
+      volumeMounts: volumeMounts.length > 0 ? volumeMounts : undefined,
+      securityContext: server && this.rdma.enabled ? { capabilities: { add: ['IPC_LOCK'] } } : undefined,
+      ...probes,
+    };
+    return {
+      metadata: { labels, annotations: Object.keys(annotations).length > 0 ? annotations : undefined },
+      spec: {
+        serviceAccountName: this.props.serviceAccountName,
+        nodeSelector: this.props.nodeSelector,
+        containers: [container],
+        volumes: volumes.length > 0 ? volumes : undefined,
+      },
+    };
+  }
+
+  private startupFailureThreshold(): number {
+    const seconds = this.props.startupTimeout?.toSeconds()
+      ?? 600 + 10 * Math.ceil(this.model?.model.weightsGigabytes ?? 0);
+    return Math.max(1, Math.ceil(seconds / 10));
+  }
+
+  private validate(check: ProblemCollector): void {
+    const p = this.props;
+    if (!Object.values(SglangRoleKind).includes(p.kind)) {
+      check.add('kind', p.kind, `must be one of ${Object.values(SglangRoleKind).join(', ')}`);
+    }
+    if (!RbgTarget.ALL.includes(this.rbg)) {
+      check.add('rbg', p.rbg, 'must be RbgTarget.V0_4, RbgTarget.V0_6 or RbgTarget.V0_7');
+    }
+    if (!isDnsLabel(this.roleName)) {
+      check.add('roleName', this.roleName, 'must be a DNS-1123 label: lowercase a-z, 0-9 and "-", starting and ending alphanumeric');
+    }
+    check.integer('replicas', this.replicas, 1, MAX_REPLICAS);
+    if (typeof this.image !== 'string' || this.image.length === 0 || /\s/.test(this.image)) {
+      check.add('image', this.image, 'must be a container image reference without spaces, e.g. "lmsysorg/sglang:v0.5.18"');
+    }
+    check.integer('httpPort', this.httpPort, 1, 65535);
+    if (this.bootstrapPort !== undefined) {
+      check.integer('bootstrapPort', this.bootstrapPort, 1, 65535);
+      if (this.bootstrapPort === this.httpPort) {
+        check.add('bootstrapPort', this.bootstrapPort, `must differ from httpPort (${this.httpPort})`);
+      }
+    }
+    if (p.cpu !== undefined && !(typeof p.cpu === 'number' && Number.isFinite(p.cpu) && p.cpu > 0 && Number.isInteger(p.cpu * 1000))) {
+      check.add('cpu', p.cpu, 'must be a positive number of cores with at most 3 decimals, e.g. 8 or 0.5');
+    }
+    for (const [field, size] of [['memory', p.memory], ['sharedMemory', p.sharedMemory]] as const) {
+      if (size !== undefined) {
+        const kib = kibibytes(size);
+        if (!(kib > 0) || !Number.isInteger(kib)) check.add(field, size, 'must be a positive whole number of KiB, e.g. Size.gibibytes(64)');
+      }
+    }
+    for (const name of Object.keys(this.env)) {
+      if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(name)) check.add('env', name, 'environment variable names are letters, digits, "_", "-" and "." and do not start with a digit');
+      if (typeof this.env[name] !== 'string') check.add(`env.${name}`, this.env[name], 'must be a string');
+    }
+    if (p.extraArgs !== undefined && (!Array.isArray(p.extraArgs) || p.extraArgs.some((x) => typeof x !== 'string'))) {
+      check.add('extraArgs', p.extraArgs, 'must be an array of strings');
+    }
+    if (p.startupTimeout !== undefined && !(p.startupTimeout.toSeconds() >= 10)) {
+      check.add('startupTimeout', `${p.startupTimeout.toSeconds()}s`, 'must be at least 10 seconds');
+    }
+    if (this.isServer) {
+      this.validateServer(check);
+    } else if (p.routing === undefined) {
+      check.add('routing', undefined, 'a router role needs routing: its prefill and decode roles and the discovery mode');
+    } else {
+      if (!Object.values(RouterDiscovery).includes(p.routing.discovery)) {
+        check.add('router.discovery', p.routing.discovery, 'must be RouterDiscovery.STATIC or RouterDiscovery.KUBERNETES');
+      }
+      if (p.routing.policy !== undefined && !Object.values(RouterPolicy).includes(p.routing.policy)) {
+        check.add('router.policy', p.routing.policy, `must be one of ${Object.values(RouterPolicy).join(', ')}`);
+      }
+      const mp = p.routing.metricsPort ?? DEFAULT_ROUTER_METRICS_PORT;
+      if (check.integer('router.metricsPort', mp, 1, 65535) && mp === this.httpPort) {
+        check.add('router.metricsPort', mp, `must differ from httpPort (${this.httpPort})`);
+      }
+    }
+  }
+
+  private validateServer(check: ProblemCollector): void {
+    const p = this.props;
+    if (!(p.model instanceof QwenModelVolume)) {
+      check.add('model', p.model, 'prefill and decode roles need a QwenModelVolume');
+    }
+    check.integer('tensorParallelSize', this.tensorParallelSize, 1, 64);
+    check.integer('dataParallelSize', this.dataParallelSize, 1, 64);
+    if (p.expertParallelSize !== undefined) check.integer('expertParallelSize', p.expertParallelSize, 1, 1024);
+    if (p.memFractionStatic !== undefined && !(typeof p.memFractionStatic === 'number' && p.memFractionStatic > 0 && p.memFractionStatic < 1)) {
+      check.add('memFractionStatic', p.memFractionStatic, 'must be a number between 0 and 1 (exclusive), e.g. 0.85');
+    }
+    for (const field of ['contextLength', 'chunkedPrefillSize', 'maxRunningRequests', 'pageSize'] as const) {
+      const v = p[field];
+      if (v !== undefined) check.integer(field, v, 1, 16_777_216);
+    }
+    if (p.kvCacheDtype !== undefined && !Object.values(KvCacheDtype).includes(p.kvCacheDtype)) {
+      check.add('kvCacheDtype', p.kvCacheDtype, `must be one of ${Object.values(KvCacheDtype).join(', ')}`);
+    }
+    if (!Object.values(TransferBackend).includes(this.transferBackend as TransferBackend)) {
+      check.add('transferBackend', this.transferBackend, `must be one of ${Object.values(TransferBackend).join(', ')}`);
+    }
+    if (!(this.rdma instanceof RdmaProfile)) {
+      check.add('rdma', p.rdma, 'must be an RdmaProfile, e.g. RdmaProfile.erdma()');
+    } else if (this.rdma.enabled) {
+      if (!/^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(this.rdma.resourceName ?? '')) {
+        check.add('rdma.resourceName', this.rdma.resourceName, 'must be an extended resource name such as "aliyun/erdma" or "rdma/hca"');
+      }
+      check.integer('rdma.count', this.rdma.count, 1, 64);
+    }
+    const ib = p.ibDevice ?? this.rdma?.ibDevice;
+    if (ib !== undefined && !/^[A-Za-z0-9_.:-]+(,[A-Za-z0-9_.:-]+)*$/.test(ib)) {
+      check.add('ibDevice', ib, 'must be a comma-separated list of RDMA device names, e.g. "mlx5_0,mlx5_1"');
+    }
+    for (const field of ['reasoningParser', 'toolCallParser', 'servedModelName'] as const) {
+      const v = p[field];
+      if (v !== undefined && (typeof v !== 'string' || v.length === 0 || /\s/.test(v))) {
+        check.add(field, v, 'must be a non-empty string without spaces');
+      }
+    }
+    if (p.modelOverrideArgs !== undefined && (typeof p.modelOverrideArgs !== 'object' || p.modelOverrideArgs === null || Array.isArray(p.modelOverrideArgs))) {
+      check.add('modelOverrideArgs', p.modelOverrideArgs, 'must be a JSON object, e.g. { rope_scaling: {...} }');
+    }
+  }
+}
+
+/** Most pods a role may have; the static router lists one URL per pod. */
+const MAX_REPLICAS = 1000;
+
+/** Default port of the router's Prometheus metrics. */
+const DEFAULT_ROUTER_METRICS_PORT = 29000;
+
+/** Default SGLang image. */
+export const DEFAULT_IMAGE = 'lmsysorg/sglang:v0.5.18';
+
+/**
+ * What one role runs.
+ */
+export enum SglangRoleKind {
+  /** SGLang server with `--disaggregation-mode prefill`. */
+  PREFILL = 'prefill',
+  /** SGLang server with `--disaggregation-mode decode`. */
+  DECODE = 'decode',
+  /** `sglang_router.launch_router --pd-disaggregation`. */
+  ROUTER = 'router',
+}
+
+/**
+ * Values of `--kv-cache-dtype`.
+ */
+export enum KvCacheDtype {
+  /** The model's dtype. */
+  AUTO = 'auto',
+  /** FP8 E5M2. */
+  FP8_E5M2 = 'fp8_e5m2',
+  /** FP8 E4M3. */
+  FP8_E4M3 = 'fp8_e4m3',
+  /** bfloat16. */
+  BF16 = 'bf16',
+}
+
+/**
+ * Values of `--disaggregation-transfer-backend`.
+ */
+export enum TransferBackend {
+  /** Mooncake over RDMA (SGLang's default). */
+  MOONCAKE = 'mooncake',
+  /** NVIDIA NIXL. */
+  NIXL = 'nixl',
+  /** Mooncake over TCP: no RDMA needed, much slower. */
+  MOONCAKE_TCP = 'mooncake_tcp',
+  /** Huawei Ascend. */
+  ASCEND = 'ascend',
+  /** AMD MORI. */
+  MORI = 'mori',
+}
+
+/**
+ * How the router finds prefill and decode workers.
+ */
+export enum RouterDiscovery {
+  /** One `--prefill`/`--decode` URL per pod, computed from the topology (as in the ACK tutorial). */
+  STATIC = 'static',
+  /** Kubernetes service discovery by pod labels; the router needs RBAC to watch pods. */
+  KUBERNETES = 'kubernetes',
+}
+
+/**
+ * Load-balancing policies of the router (`--policy`).
+ */
+export enum RouterPolicy {
+  RANDOM = 'random',
+  ROUND_ROBIN = 'round_robin',
+  CACHE_AWARE = 'cache_aware',
+  POWER_OF_TWO = 'power_of_two',
+  BUCKET = 'bucket',
+  MANUAL = 'manual',
+  CONSISTENT_HASHING = 'consistent_hashing',
+  PREFIX_HASH = 'prefix_hash',
+}
+
+/**
+ * What a router role routes to.
+ */
+export interface RouterWiring {
+  /** Discovery mode. */
+  readonly discovery: RouterDiscovery;
+  /** The prefill role. */
+  readonly prefill: SglangRole;
+  /** The decode role. */
+  readonly decode: SglangRole;
+  /**
+   * `--policy`.
+   * @default - the router's default (cache_aware)
+   */
+  readonly policy?: RouterPolicy;
+  /**
+   * Port of the router's Prometheus metrics (`--prometheus-port`), named `metrics`.
+   * @default 29000
+   */
+  readonly metricsPort?: number;
+}
+
+/** JSON with sorted keys, so the same object always gives the same flag value. */
+function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v) => (v && typeof v === 'object' && !Array.isArray(v)
+    ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]))
+    : v));
+}
