@@ -139,8 +139,18 @@ export class PdServingGroup extends Construct implements IProblemSource {
       image: props.image,
       httpPort: props.httpPort,
     };
+    const bootstrapPort = props.bootstrapPort ?? 34000;
     this.prefill = new SglangRole(this, 'prefill', {
-      ...common, ...props.prefill, kind: SglangRoleKind.PREFILL, model: this.model, rdma: this.rdma, bootstrapPort: props.bootstrapPort,
+      ...common,
+      ...props.prefill,
+      kind: SglangRoleKind.PREFILL,
+      model: this.model,
+      rdma: this.rdma,
+      bootstrapPort,
+      // Kubernetes discovery reads each prefill pod's bootstrap port from this annotation.
+      podAnnotations: this.discovery === RouterDiscovery.KUBERNETES
+        ? { [BOOTSTRAP_PORT_ANNOTATION]: String(bootstrapPort) }
+        : undefined,
     });
     this.decode = new SglangRole(this, 'decode', {
       ...common, ...props.decode, kind: SglangRoleKind.DECODE, model: this.model, rdma: this.rdma,
@@ -217,6 +227,9 @@ export class PdServingGroup extends Construct implements IProblemSource {
     });
   }
 }
+
+/** Annotation the router's Kubernetes discovery reads the prefill bootstrap port from. */
+export const BOOTSTRAP_PORT_ANNOTATION = 'sglang.ai/bootstrap-port';
 
 /** Annotation on the RoleBasedGroup naming the controller release it was written for. */
 export const RBG_TARGET_ANNOTATION = 'cdk8s-sglang-pd/rbg-target';
