@@ -1,4 +1,5 @@
 export * from './errors';
+export * from './gpu-profile';
 export * from './qwen-model';
 export * from './qwen-model-volume';
 export * from './rbg-target';

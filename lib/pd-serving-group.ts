@@ -1,7 +1,8 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { IProblemSource, ProblemCollector, ValidationProblem, registerProblemSource } from './errors';
+import { IProblemSource, ProblemCollector, ValidationProblem, registerProblemSource, showValue } from './errors';
+import { GpuProfile } from './gpu-profile';
 import { createRoleBasedGroup } from './internal/rbg-adapter';
 import { isDnsLabel } from './internal/util';
 import { QwenModelVolume } from './qwen-model-volume';
@@ -51,6 +52,13 @@ export interface PdServingGroupProps {
   /** The model and its volume. */
   readonly model: QwenModelVolume;
   /**
+   * SGLang options applied to both prefill and decode; a role's own options override them.
+   * The natural place for what both sides must agree on (page size, KV dtype, context length,
+   * model overrides, transfer backend).
+   * @default - none
+   */
+  readonly engine?: SglangServerOptions;
+  /**
    * The prefill role.
    * @default - 1 replica, TP=1
    */
@@ -76,6 +84,16 @@ export interface PdServingGroupProps {
    */
   readonly rbg?: RbgTarget;
   /**
+   * GPU of the prefill and decode nodes (memory per GPU, GPUs per node).
+   * @default GpuProfile.L20 (8 x 48 GB per node, as in the ACK tutorial)
+   */
+  readonly gpu?: GpuProfile;
+  /**
+   * GPUs available to this group, to check that the topology fits.
+   * @default - not checked
+   */
+  readonly cluster?: ClusterCapacity;
+  /**
    * Image of every role, unless a role sets its own.
    * @default 'lmsysorg/sglang:v0.5.18'
    */
@@ -90,6 +108,22 @@ export interface PdServingGroupProps {
    * @default 34000
    */
   readonly bootstrapPort?: number;
+}
+
+/**
+ * GPUs available to one group. Give nodes (of the group's GPU profile) or a GPU count.
+ */
+export interface ClusterCapacity {
+  /**
+   * GPU nodes available; pods are packed onto them (a pod never spans nodes).
+   * @default - derived from `gpus`
+   */
+  readonly nodes?: number;
+  /**
+   * GPUs available in total.
+   * @default - nodes x GPUs per node
+   */
+  readonly gpus?: number;
 }
 
 /**
@@ -117,6 +151,10 @@ export class PdServingGroup extends Construct implements IProblemSource {
   public readonly router: SglangRole;
   /** Router discovery mode. */
   public readonly discovery: RouterDiscovery;
+  /** GPU of prefill and decode pods. */
+  public readonly gpu: GpuProfile;
+  /** Declared cluster capacity, if any. */
+  public readonly cluster?: ClusterCapacity;
   /** The RoleBasedGroup API object. */
   public readonly resource: ApiObject;
   /** The client Service in front of the router. */
@@ -130,6 +168,8 @@ export class PdServingGroup extends Construct implements IProblemSource {
     this.rbg = props.rbg ?? RbgTarget.V0_7;
     this.model = props.model;
     this.rdma = props.rdma ?? RdmaProfile.erdma();
+    this.gpu = props.gpu ?? GpuProfile.L20;
+    this.cluster = props.cluster;
     const routerOptions = props.router ?? {};
     this.discovery = routerOptions.discovery ?? RouterDiscovery.STATIC;
 
@@ -142,10 +182,12 @@ export class PdServingGroup extends Construct implements IProblemSource {
     const bootstrapPort = props.bootstrapPort ?? 34000;
     this.prefill = new SglangRole(this, 'prefill', {
       ...common,
+      ...props.engine,
       ...props.prefill,
       kind: SglangRoleKind.PREFILL,
       model: this.model,
       rdma: this.rdma,
+      gpu: this.gpu,
       bootstrapPort,
       // Kubernetes discovery reads each prefill pod's bootstrap port from this annotation.
       podAnnotations: this.discovery === RouterDiscovery.KUBERNETES
@@ -153,7 +195,7 @@ export class PdServingGroup extends Construct implements IProblemSource {
         : undefined,
     });
     this.decode = new SglangRole(this, 'decode', {
-      ...common, ...props.decode, kind: SglangRoleKind.DECODE, model: this.model, rdma: this.rdma,
+      ...common, ...props.engine, ...props.decode, kind: SglangRoleKind.DECODE, model: this.model, rdma: this.rdma, gpu: this.gpu,
     });
 
     const check = new ProblemCollector(this.node.path);
@@ -164,6 +206,8 @@ export class PdServingGroup extends Construct implements IProblemSource {
     if (!(this.model instanceof QwenModelVolume)) {
       check.add('model', this.model, 'must be a QwenModelVolume');
     }
+    this.validateAgreement(check);
+    this.validateCluster(check);
     registerProblemSource(this);
 
     let serviceAccountName: string | undefined;
@@ -208,9 +252,70 @@ export class PdServingGroup extends Construct implements IProblemSource {
     return [this.prefill, this.decode, this.router];
   }
 
+  /** Warnings of the group and its roles: the deployment works but is degraded or unusual. */
+  public get warnings(): ValidationProblem[] {
+    return this.roles.flatMap((r) => r.warnings);
+  }
+
+  /** GPUs the group uses in total. */
+  public get totalGpus(): number {
+    return this.prefill.replicas * this.prefill.gpusPerPod + this.decode.replicas * this.decode.gpusPerPod;
+  }
+
   /** In-cluster URL of the client Service. */
   public get url(): string {
     return `http://${this.name}:${this.router.httpPort}`;
+  }
+
+  /** Prefill and decode must agree on what the KV handshake and the cache layout depend on. */
+  private validateAgreement(check: ProblemCollector): void {
+    const p = this.prefill.options;
+    const d = this.decode.options;
+    const pairs: Array<[string, unknown, unknown, string]> = [
+      ['pageSize', p.pageSize, d.pageSize, 'the KV handshake fails when page sizes differ'],
+      ['kvCacheDtype', p.kvCacheDtype, d.kvCacheDtype, 'the KV handshake fails when KV dtypes differ'],
+      ['contextLength', p.contextLength, d.contextLength, 'requests accepted by prefill would not fit decode'],
+      ['modelOverrideArgs', showValue(p.modelOverrideArgs), showValue(d.modelOverrideArgs), 'both sides must run the same model configuration'],
+      ['transferBackend', this.prefill.transferBackend, this.decode.transferBackend, 'both sides must use the same KV transfer backend'],
+      ['trustRemoteCode', p.trustRemoteCode ?? false, d.trustRemoteCode ?? false, 'both sides must load the model the same way'],
+    ];
+    for (const [field, pv, dv, why] of pairs) {
+      if (pv !== dv) {
+        const show = (v: unknown) => (v === undefined || v === 'undefined' ? 'unset' : showValue(v));
+        check.add(`decode.${field}`, show(dv), `differs from prefill.${field} = ${show(pv)}: ${why}; set the same value on both (or once in engine)`);
+      }
+    }
+  }
+
+  /** The topology's pods must fit the declared cluster (a pod never spans nodes). */
+  private validateCluster(check: ProblemCollector): void {
+    const c = this.cluster;
+    if (c === undefined) return;
+    const perNode = this.gpu.gpusPerNode;
+    if (c.nodes !== undefined && !check.integer('cluster.nodes', c.nodes, 1, 100_000)) return;
+    if (c.gpus !== undefined && !check.integer('cluster.gpus', c.gpus, 1, 1_000_000)) return;
+    const roles = [this.prefill, this.decode];
+    if (roles.some((r) => !Number.isInteger(r.replicas) || r.replicas < 1 || r.replicas > 1000 || !(r.gpusPerPod >= 1))) return;
+    const available = c.gpus ?? (c.nodes ?? 0) * perNode;
+    const total = this.totalGpus;
+    if (total > available) {
+      check.add('cluster', showValue(c), `the group needs ${total} GPUs (prefill ${this.prefill.replicas} x ${this.prefill.gpusPerPod} + decode ${this.decode.replicas} x ${this.decode.gpusPerPod}) but the cluster has ${available}`);
+      return;
+    }
+    if (c.nodes !== undefined) {
+      // First-fit decreasing: pods of the largest GPU count first.
+      const pods = roles.flatMap((r) => Array<number>(r.replicas).fill(r.gpusPerPod)).sort((a, b) => b - a);
+      const free = Array<number>(c.nodes).fill(perNode);
+      const unplaced = pods.filter((need) => {
+        const i = free.findIndex((f) => f >= need);
+        if (i < 0) return true;
+        free[i] -= need;
+        return false;
+      });
+      if (unplaced.length > 0) {
+        check.add('cluster.nodes', c.nodes, `${unplaced.length} pod(s) of ${unplaced[0]} GPUs do not fit on ${c.nodes} node(s) of ${perNode} ${this.gpu.name} GPUs, since a pod cannot span nodes`);
+      }
+    }
   }
 
   private createRouterRbac(name: string): void {

@@ -2,8 +2,11 @@ import { Duration, Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { IProblemSource, ProblemCollector, ValidationProblem, registerProblemSource } from './errors';
+import { GpuProfile } from './gpu-profile';
+import { MIN_KV_POOL_BYTES, ServerCapacity, gib, serverCapacity } from './internal/capacity';
 import { RoleModel } from './internal/rbg-adapter';
 import { formatQuantity, isDnsLabel, kibibytes } from './internal/util';
+import { checkExtraArgs } from './sglang/flags';
 import { QwenModelVolume } from './qwen-model-volume';
 import { RbgTarget } from './rbg-target';
 import { RdmaProfile } from './rdma-profile';
@@ -172,6 +175,11 @@ export interface SglangRoleProps extends SglangPodOptions, SglangServerOptions {
    */
   readonly rdma?: RdmaProfile;
   /**
+   * GPU of prefill and decode pods.
+   * @default GpuProfile.L20
+   */
+  readonly gpu?: GpuProfile;
+  /**
    * HTTP port (API, health and metrics), named `http`.
    * @default 8000
    */
@@ -244,6 +252,10 @@ export class SglangRole extends Construct implements IProblemSource {
   public readonly transferBackend?: TransferBackend;
   /** The model volume (servers). */
   public readonly model?: QwenModelVolume;
+  /** GPU of server pods. */
+  public readonly gpu: GpuProfile;
+  /** Warnings: the deployment works but is degraded or unusual. */
+  public readonly warnings: ValidationProblem[] = [];
   /** The props as given, for flag rendering and validation. */
   public readonly options: SglangServerOptions;
   /** @internal */
@@ -267,6 +279,7 @@ export class SglangRole extends Construct implements IProblemSource {
     this.options = props;
     this.rdma = props.rdma ?? RdmaProfile.erdma();
     this.model = props.model;
+    this.gpu = props.gpu ?? GpuProfile.L20;
     const server = props.kind !== SglangRoleKind.ROUTER;
     this.tensorParallelSize = server ? props.tensorParallelSize ?? 1 : 0;
     this.dataParallelSize = server ? props.dataParallelSize ?? 1 : 0;
@@ -318,9 +331,28 @@ export class SglangRole extends Construct implements IProblemSource {
     return this.isServer ? this.serverArgs() : this.routerArgs();
   }
 
-  /** Flags (canonical names) that typed props set; `extraArgs` may not repeat them. */
+  /**
+   * Flags that typed props own. `extraArgs` may not set them, even where the typed prop is unset,
+   * so prefill and decode cannot drift apart through `extraArgs`.
+   */
   public get typedFlags(): string[] {
-    return this.args.filter((a) => a.startsWith('--'));
+    return this.isServer ? [...SERVER_TYPED_FLAGS] : [...ROUTER_TYPED_FLAGS];
+  }
+
+  /** Memory and KV-cache capacity of one server pod on `gpu`; undefined for the router. */
+  public get capacity(): ServerCapacity | undefined {
+    if (!this.isServer || this.model === undefined) return undefined;
+    const o = this.options;
+    return serverCapacity({
+      gpuMemoryBytes: this.gpu.memoryBytes,
+      tp: this.tensorParallelSize,
+      dp: this.dataParallelSize,
+      memFractionStatic: o.memFractionStatic,
+      chunkedPrefillSize: o.chunkedPrefillSize,
+      kvCacheDtype: o.kvCacheDtype,
+      contextLength: o.contextLength,
+      model: this.model.model,
+    });
   }
 
   /** @internal */
@@ -415,7 +447,7 @@ export class SglangRole extends Construct implements IProblemSource {
     };
     const limits: Record<string, k8s.Quantity> = {};
     if (server) {
-      limits['nvidia.com/gpu'] = k8s.Quantity.fromNumber(this.gpusPerPod);
+      limits[this.gpu.resourceName] = k8s.Quantity.fromNumber(this.gpusPerPod);
       if (this.rdma.resourceName !== undefined) limits[this.rdma.resourceName] = k8s.Quantity.fromNumber(this.rdma.count);
     }
 
@@ -499,7 +531,7 @@ export class SglangRole extends Construct implements IProblemSource {
     for (const [field, size] of [['memory', p.memory], ['sharedMemory', p.sharedMemory]] as const) {
       if (size !== undefined) {
         const kib = kibibytes(size);
-        if (!(kib > 0) || !Number.isInteger(kib)) check.add(field, size, 'must be a positive whole number of KiB, e.g. Size.gibibytes(64)');
+        if (!(kib > 0) || !Number.isInteger(kib)) check.add(field, formatQuantity(size), 'must be a positive whole number of KiB, e.g. Size.gibibytes(64)');
       }
     }
     for (const name of Object.keys(this.env)) {
@@ -512,8 +544,12 @@ export class SglangRole extends Construct implements IProblemSource {
     if (p.startupTimeout !== undefined && !(p.startupTimeout.toSeconds() >= 10)) {
       check.add('startupTimeout', `${p.startupTimeout.toSeconds()}s`, 'must be at least 10 seconds');
     }
+    this.validateNames(check);
+    this.validateExtraArgs(check);
     if (this.isServer) {
       this.validateServer(check);
+      const blocking = new Set(['model', 'gpu', 'tensorParallelSize', 'dataParallelSize', 'expertParallelSize', 'memFractionStatic', 'contextLength', 'chunkedPrefillSize', 'kvCacheDtype']);
+      if (!check.problems.some((x) => blocking.has(x.field))) this.validateFit(check);
     } else if (p.routing === undefined) {
       check.add('routing', undefined, 'a router role needs routing: its prefill and decode roles and the discovery mode');
     } else {
@@ -530,10 +566,93 @@ export class SglangRole extends Construct implements IProblemSource {
     }
   }
 
+  /** Derived names must fit Kubernetes limits for the targeted controller (FACTS §2). */
+  private validateNames(check: ProblemCollector): void {
+    if (!isDnsLabel(this.groupName) || !isDnsLabel(this.roleName) || !RbgTarget.ALL.includes(this.rbg)) return;
+    if (this.roleName.length > 44) {
+      check.add('roleName', this.roleName, `is ${this.roleName.length} characters; RoleBasedGroup role names are limited to 44`);
+    }
+    const g = this.groupName;
+    const r = this.roleName;
+    const lastPod = this.rbg.podName(g, r, Math.max(0, (Number.isInteger(this.replicas) ? this.replicas : 1) - 1));
+    const derived: Array<[string, string, number]> = [
+      ['workload (StatefulSet) name', this.rbg.workloadName(g, r), 52],
+      ['headless Service name', this.rbg.headlessServiceName(g, r), 63],
+      ['pod hostname', lastPod, 63],
+    ];
+    for (const [what, name, max] of derived) {
+      if (name.length > max) {
+        check.add('roleName', r, `the ${what} "${name}" derived for RBG ${this.rbg.release} is ${name.length} characters, over the limit of ${max}; shorten the group or role name`);
+      }
+    }
+  }
+
+  /** `extraArgs` are checked against the pinned SGLang / router flag catalogs. */
+  private validateExtraArgs(check: ProblemCollector): void {
+    const extra = this.options.extraArgs;
+    if (extra === undefined || !Array.isArray(extra) || extra.some((x) => typeof x !== 'string')) return;
+    if (!Object.values(SglangRoleKind).includes(this.kind)) return;
+    for (const p of checkExtraArgs(this.kind, extra, new Set(this.typedFlags))) {
+      const problem = { path: this.node.path, field: 'extraArgs', value: JSON.stringify(p.flag), message: p.message };
+      if (p.severity === 'error') check.problems.push(problem);
+      else this.warnings.push(problem);
+    }
+  }
+
+  /** Model-aware rules: parallelism, memory fit, context, node size, RDMA. */
+  private validateFit(check: ProblemCollector): void {
+    const model = this.model!.model;
+    const tp = this.tensorParallelSize;
+    const o = this.options;
+    if (model.attentionHeads % tp !== 0) {
+      check.add('tensorParallelSize', tp, `must divide the ${model.attentionHeads} attention heads of ${model.name}; valid: ${divisors(model.attentionHeads).filter((d) => d <= 64).join(', ')}`);
+      return;
+    }
+    if (tp > model.kvHeads) {
+      this.warn('tensorParallelSize', tp, `is above the ${model.kvHeads} KV heads of ${model.name}: each KV head is replicated on ${tp / model.kvHeads} GPUs, so KV memory per token does not shrink further`);
+    }
+    const ep = o.expertParallelSize;
+    if (ep !== undefined) {
+      if (model.moe === undefined) {
+        check.add('expertParallelSize', ep, `applies to mixture-of-experts models only; ${model.name} is dense`);
+      } else if (model.moe.experts % ep !== 0 || (tp * this.dataParallelSize) % ep !== 0) {
+        check.add('expertParallelSize', ep, `must divide both the ${model.moe.experts} experts of ${model.name} and the ${tp * this.dataParallelSize} GPUs of a pod (TP x DP)`);
+      }
+    }
+    if (this.gpusPerPod > this.gpu.gpusPerNode) {
+      check.add('tensorParallelSize', tp, `TP x DP = ${this.gpusPerPod} GPUs per pod, but a ${this.gpu.name} node has ${this.gpu.gpusPerNode}; a pod cannot span nodes`);
+    }
+    const contextLength = o.contextLength;
+    if (contextLength !== undefined && contextLength > model.nativeContextLength && o.modelOverrideArgs?.rope_scaling === undefined) {
+      check.add('contextLength', contextLength, `exceeds the native ${model.nativeContextLength} tokens of ${model.name}; set modelOverrideArgs with a YaRN rope_scaling (and max_position_embeddings) on prefill and decode`);
+    }
+    const c = this.capacity!;
+    const gpuMem = this.gpu.memoryBytes;
+    const arithmetic = `${c.memFractionStatic} x ${gib(gpuMem)} (${this.gpu.name}) = ${gib(c.usableBytes)} usable per GPU`
+      + `${c.memFractionEstimated ? ' (memFractionStatic estimated as SGLang picks it)' : ''}; weights ${gib(model.weightsBytes)} / TP ${tp} = ${gib(c.weightsPerGpuBytes)} per GPU`;
+    if (c.kvPoolPerGpuBytes < MIN_KV_POOL_BYTES) {
+      check.add('tensorParallelSize', tp, `${model.name} does not fit: ${arithmetic}, leaving ${gib(c.kvPoolPerGpuBytes)} for the KV cache, below the minimum ${gib(MIN_KV_POOL_BYTES)}; use a larger TP, a GPU with more memory, or a higher memFractionStatic`);
+      return;
+    }
+    if (this.kind === SglangRoleKind.DECODE && c.fullContextRequestsPerInstance < 1) {
+      check.add('contextLength', c.contextLength, `a decode instance cannot hold one request of ${c.contextLength} tokens: ${arithmetic}, KV pool ${gib(c.kvPoolPerGpuBytes)} per GPU / ${c.kvBytesPerTokenPerGpu} bytes per token = ${c.kvTokensPerInstance / this.dataParallelSize} tokens; lower contextLength, use fp8 KV cache, a larger TP or bigger GPUs`);
+    }
+  }
+
+  private warn(field: string, value: unknown, message: string): void {
+    this.warnings.push({ path: this.node.path, field, value: typeof value === 'string' ? JSON.stringify(value) : String(value), message });
+  }
+
   private validateServer(check: ProblemCollector): void {
     const p = this.props;
     if (!(p.model instanceof QwenModelVolume)) {
       check.add('model', p.model, 'prefill and decode roles need a QwenModelVolume');
+    }
+    if (!(this.gpu instanceof GpuProfile)) {
+      check.add('gpu', p.gpu, 'must be a GpuProfile, e.g. GpuProfile.L20 or GpuProfile.custom({...})');
+    } else {
+      if (!(this.gpu.memoryBytes >= 1024 ** 3)) check.add('gpu.memory', formatQuantity(this.gpu.memory), 'must be at least 1 GiB, e.g. Size.gibibytes(48)');
+      check.integer('gpu.gpusPerNode', this.gpu.gpusPerNode, 1, 64);
     }
     check.integer('tensorParallelSize', this.tensorParallelSize, 1, 64);
     check.integer('dataParallelSize', this.dataParallelSize, 1, 64);
@@ -559,6 +678,16 @@ export class SglangRole extends Construct implements IProblemSource {
       }
       check.integer('rdma.count', this.rdma.count, 1, 64);
     }
+    if (this.rdma instanceof RdmaProfile && this.transferBackend !== undefined) {
+      const needsRdma = RDMA_BACKENDS.includes(this.transferBackend);
+      if (needsRdma && !this.rdma.enabled) {
+        check.add('transferBackend', this.transferBackend, 'needs RDMA but the RDMA profile is RdmaProfile.none(); use TransferBackend.MOONCAKE_TCP or an RDMA profile such as RdmaProfile.erdma()');
+      } else if (!this.rdma.enabled) {
+        this.warn('rdma', 'none', `degraded: KV cache moves over TCP (${this.transferBackend}), far slower than RDMA; for functional tests only`);
+      } else if (!needsRdma) {
+        this.warn('transferBackend', this.transferBackend, `does not use RDMA, yet every pod requests ${this.rdma.resourceName}; the KV cache moves over TCP`);
+      }
+    }
     const ib = p.ibDevice ?? this.rdma?.ibDevice;
     if (ib !== undefined && !/^[A-Za-z0-9_.:-]+(,[A-Za-z0-9_.:-]+)*$/.test(ib)) {
       check.add('ibDevice', ib, 'must be a comma-separated list of RDMA device names, e.g. "mlx5_0,mlx5_1"');
@@ -573,6 +702,31 @@ export class SglangRole extends Construct implements IProblemSource {
       check.add('modelOverrideArgs', p.modelOverrideArgs, 'must be a JSON object, e.g. { rope_scaling: {...} }');
     }
   }
+}
+
+/** Transfer backends that move the KV cache over RDMA. */
+const RDMA_BACKENDS: readonly string[] = ['mooncake', 'nixl', 'mori'];
+
+/** Server flags owned by typed props (or set by the library). */
+const SERVER_TYPED_FLAGS = [
+  '--model-path', '--tp-size', '--dp-size', '--ep-size', '--disaggregation-mode', '--host', '--port',
+  '--disaggregation-bootstrap-port', '--disaggregation-transfer-backend', '--disaggregation-ib-device',
+  '--mem-fraction-static', '--context-length', '--chunked-prefill-size', '--max-running-requests', '--page-size',
+  '--kv-cache-dtype', '--json-model-override-args', '--served-model-name', '--reasoning-parser', '--tool-call-parser',
+  '--trust-remote-code', '--enable-metrics',
+];
+
+/** Router flags owned by typed props (or derived from the topology). */
+const ROUTER_TYPED_FLAGS = [
+  '--pd-disaggregation', '--service-discovery', '--service-discovery-namespace', '--service-discovery-port',
+  '--prefill-selector', '--decode-selector', '--prefill', '--decode', '--host', '--port', '--policy',
+  '--prometheus-host', '--prometheus-port',
+];
+
+function divisors(n: number): number[] {
+  const out: number[] = [];
+  for (let d = 1; d <= n; d++) if (n % d === 0) out.push(d);
+  return out;
 }
 
 /** Most pods a role may have; the static router lists one URL per pod. */

@@ -1,6 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
 import {
-  ModelSource, PdServingGroup, PdServingGroupProps, QwenModel, QwenModelVolume, RbgTarget, RdmaProfile,
+  GpuProfile, ModelSource, PdServingGroup, PdServingGroupProps, QwenModel, QwenModelVolume, RbgTarget, RdmaProfile,
   RouterDiscovery, RouterPolicy, SglangPdValidationError, TransferBackend,
 } from '../lib';
 import { container, findObject, findRole, flagGroups, flagValues, kinds, Manifest, podTemplate } from './util';
@@ -129,8 +129,10 @@ describe('4P2D TP=4 on an existing claim', () => {
   new PdServingGroup(chart, 'pd', {
     name: 'qwen32b',
     model,
-    prefill: { replicas: 4, tensorParallelSize: 4, memFractionStatic: 0.85 },
-    decode: { replicas: 2, tensorParallelSize: 4, memFractionStatic: 0.85, contextLength: 32768 },
+    engine: { tensorParallelSize: 4, memFractionStatic: 0.85, contextLength: 32768 },
+    prefill: { replicas: 4 },
+    decode: { replicas: 2 },
+    gpu: GpuProfile.A100_80GB,
     rdma: RdmaProfile.rdmaHca({ ibDevice: 'mlx5_0,mlx5_1' }),
   });
   const manifests = Testing.synth(chart);
@@ -153,6 +155,7 @@ describe('4P2D TP=4 on an existing claim', () => {
       expect(flagValues(c.args, '--disaggregation-ib-device')).toEqual(['mlx5_0,mlx5_1']);
       expect(flagValues(c.args, '--mem-fraction-static')).toEqual(['0.85']);
     }
+    expect(flagValues(container(rbg, 'prefill').args, '--context-length')).toEqual(['32768']);
     expect(flagValues(container(rbg, 'decode').args, '--context-length')).toEqual(['32768']);
   });
 
