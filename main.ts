@@ -1,7 +1,7 @@
 import { App, Chart, ChartProps } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  ModelSource, PdServingGroup, QwenModel, QwenModelVolume, RbgTarget, RdmaProfile, RouterDiscovery,
+  GpuProfile, ModelSource, PdServingGroup, QwenModel, QwenModelVolume, RbgTarget, RdmaProfile, RouterDiscovery, synthesize,
 } from './lib';
 
 /**
@@ -33,6 +33,7 @@ export class SglangPdChart extends Chart {
       router: { discovery: RouterDiscovery.STATIC },
       rdma: RdmaProfile.erdma(),
       rbg: RbgTarget.V0_7,
+      gpu: GpuProfile.L20, // ecs.ebmgn8is.32xlarge: 8 x L20 48 GB per node
     });
   }
 }
@@ -40,5 +41,5 @@ export class SglangPdChart extends Chart {
 if (require.main === module) {
   const app = new App();
   new SglangPdChart(app, 'sglang-pd');
-  app.synth();
+  synthesize(app);
 }

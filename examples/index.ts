@@ -4,6 +4,10 @@
  */
 import { App, Chart } from 'cdk8s';
 import { SglangPdChart } from '../main';
+import { kubernetesDiscovery } from './kubernetes-discovery';
+import { qwen332b4p2dA100 } from './qwen3-32b-4p2d-a100';
+import { qwen38bA10 } from './qwen3-8b-a10';
+import { rbgV04 } from './rbg-v04';
 
 export interface Example {
   /** Folder name under dist/examples, a DNS-1123 label. */
@@ -19,5 +23,25 @@ export const EXAMPLES: readonly Example[] = [
     name: 'tutorial-2p1d',
     description: 'The ACK tutorial: Qwen3-32B, 2 prefill + 1 decode, TP=2, eRDMA, OSS model, RBG v0.7',
     build: (app) => new SglangPdChart(app, 'sglang-pd'),
+  },
+  {
+    name: 'kubernetes-discovery',
+    description: 'The tutorial topology in namespace llm; the router discovers workers by pod labels (with RBAC)',
+    build: kubernetesDiscovery,
+  },
+  {
+    name: 'rbg-v04',
+    description: 'The tutorial deployment for an ack-rbgs v0.4 controller (v1alpha1, no "s-" DNS prefix)',
+    build: rbgV04,
+  },
+  {
+    name: 'qwen3-8b-a10',
+    description: 'Qwen3-8B 1P1D on A10 24 GB without RDMA (TCP, degraded), 16k context, ossfs 2.0',
+    build: qwen38bA10,
+  },
+  {
+    name: 'qwen3-32b-4p2d-a100',
+    description: 'Qwen3-32B 4P2D TP=4 on A100 80 GB with rdma/hca, 131k YaRN context, existing PVC',
+    build: qwen332b4p2dA100,
   },
 ];

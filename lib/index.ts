@@ -6,3 +6,4 @@ export * from './rbg-target';
 export * from './rdma-profile';
 export * from './sglang-role';
 export * from './pd-serving-group';
+export * from './capacity-report';

@@ -1,0 +1,192 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { App } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { ValidationProblem } from './errors';
+import { ServerCapacity, gib } from './internal/capacity';
+import { PdServingGroup } from './pd-serving-group';
+
+export type { ServerCapacity } from './internal/capacity';
+
+/**
+ * One row of a capacity report: one role of a group.
+ */
+export interface CapacityRow {
+  /** Role name. */
+  readonly role: string;
+  /** Pods. */
+  readonly replicas: number;
+  /** GPUs per pod (0 for the router). */
+  readonly gpusPerPod: number;
+  /** GPUs of the role in total. */
+  readonly gpusTotal: number;
+  /** RDMA resource per pod, e.g. `aliyun/erdma x1`, or `none`/`-`. */
+  readonly rdma: string;
+  /** Memory figures, for prefill and decode. */
+  readonly capacity?: ServerCapacity;
+}
+
+/**
+ * What a PdServingGroup needs and holds: GPUs, memory per GPU, KV cache per decode instance.
+ * Printed by `synthesize()` and written to `capacity-report.md` beside the manifests.
+ */
+export class CapacityReport {
+  /** The report of one group. */
+  public static of(group: PdServingGroup): CapacityReport {
+    return new CapacityReport(group);
+  }
+
+  /** Group name. */
+  public readonly group: string;
+  /** One row per role. */
+  public readonly rows: CapacityRow[];
+  /** Warnings of the group. */
+  public readonly warnings: ValidationProblem[];
+
+  private constructor(private readonly source: PdServingGroup) {
+    this.group = source.name;
+    this.warnings = source.warnings;
+    this.rows = source.roles.map((r) => ({
+      role: r.roleName,
+      replicas: r.replicas,
+      gpusPerPod: r.gpusPerPod,
+      gpusTotal: r.gpusPerPod * r.replicas,
+      rdma: !r.isServer ? '-' : r.rdma.resourceName === undefined ? `none (${r.transferBackend})` : `${r.rdma.resourceName} x${r.rdma.count}`,
+      capacity: r.capacity,
+    }));
+  }
+
+  /** Total GPUs. */
+  public get totalGpus(): number {
+    return this.rows.reduce((n, r) => n + r.gpusTotal, 0);
+  }
+
+  /** Prefill to decode instance ratio, e.g. `2:1`. */
+  public get pdRatio(): string {
+    const p = this.source.prefill.replicas;
+    const d = this.source.decode.replicas;
+    const g = gcd(p, d);
+    return `${p / g}:${d / g}`;
+  }
+
+  /** The table as aligned plain text. */
+  public toText(): string {
+    const header = [`${this.title()}`];
+    const table = alignTable(this.tableRows());
+    return [...header, ...table, ...this.footer()].join('\n');
+  }
+
+  /** The table as Markdown, with a Mermaid diagram of the topology. */
+  public toMarkdown(): string {
+    const rows = this.tableRows();
+    const md = [
+      `## ${this.title()}`,
+      '',
+      `| ${rows[0].join(' | ')} |`,
+      `|${rows[0].map(() => '---').join('|')}|`,
+      ...rows.slice(1).map((r) => `| ${r.join(' | ')} |`),
+      '',
+      ...this.footer().flatMap((l, i, all) => [`- ${l.trim()}`, ...(i === all.length - 1 ? [''] : [])]),
+      '```mermaid',
+      this.mermaid(),
+      '```',
+      '',
+    ];
+    return md.join('\n');
+  }
+
+  /** Mermaid flowchart of clients, Service, router, prefill and decode. */
+  public mermaid(): string {
+    const g = this.source;
+    const server = (r: typeof g.prefill) => `${r.roleName} x${r.replicas}<br/>TP=${r.tensorParallelSize}${r.dataParallelSize > 1 ? ` DP=${r.dataParallelSize}` : ''}, ${r.gpusPerPod} GPU/pod`;
+    const kv = g.rdma.resourceName === undefined ? `KV over TCP (${g.prefill.transferBackend})` : `KV over RDMA (${g.rdma.resourceName})`;
+    return [
+      'flowchart LR',
+      '  clients([clients]) --> svc',
+      `  svc["Service ${g.name}:${g.router.httpPort}"] --> router["router x${g.router.replicas}<br/>${g.discovery} discovery"]`,
+      `  router -->|prefill| prefill["${server(g.prefill)}"]`,
+      `  router -->|decode| decode["${server(g.decode)}"]`,
+      `  prefill -. "${kv}" .-> decode`,
+    ].join('\n');
+  }
+
+  private title(): string {
+    const g = this.source;
+    return `${g.name}: ${g.model.model.name} on ${g.gpu.name}, RBG ${g.rbg.release}, ${this.totalGpus} GPUs, P:D ${this.pdRatio}`;
+  }
+
+  private tableRows(): string[][] {
+    const head = ['role', 'replicas', 'GPUs/pod', 'GPUs', 'RDMA', 'mem fraction', 'weights/GPU', 'KV pool/GPU', 'KV tokens/instance', 'full-context requests/instance'];
+    const body = this.rows.map((r) => {
+      const c = r.capacity;
+      return [
+        r.role, String(r.replicas), String(r.gpusPerPod), String(r.gpusTotal), r.rdma,
+        c === undefined ? '-' : `${c.memFractionStatic}${c.memFractionEstimated ? ' (est.)' : ''}`,
+        c === undefined ? '-' : gib(c.weightsPerGpuBytes),
+        c === undefined ? '-' : gib(c.kvPoolPerGpuBytes),
+        c === undefined ? '-' : thousands(c.kvTokensPerInstance),
+        c === undefined ? '-' : `${c.fullContextRequestsPerInstance} x ${thousands(c.contextLength)}`,
+      ];
+    });
+    return [head, ...body];
+  }
+
+  private footer(): string[] {
+    const notes: string[] = [];
+    const c = this.source.prefill.capacity;
+    if (c?.kvHeadsReplicated) notes.push(`  note: TP above the model's KV heads replicates KV heads (${c.kvBytesPerTokenPerGpu} bytes/token/GPU)`);
+    for (const w of this.warnings) notes.push(`  warning: [${w.path}] ${w.field} = ${w.value}: ${w.message}`);
+    return notes;
+  }
+}
+
+/**
+ * Options of `synthesize`.
+ */
+export interface SynthesizeOptions {
+  /**
+   * Where to print the capacity tables and warnings.
+   * @default - standard error
+   */
+  readonly log?: (line: string) => void;
+  /**
+   * File name of the Markdown report, written into the app's output directory.
+   * @default 'capacity-report.md'
+   */
+  readonly reportFile?: string;
+}
+
+/**
+ * Synthesizes `app` (validation first, so nothing is written when it fails), then prints the
+ * capacity table and warnings of every PdServingGroup and writes them, with a Mermaid diagram,
+ * to a Markdown file beside the manifests (kubectl ignores it).
+ */
+export function synthesize(app: App, options: SynthesizeOptions = {}): CapacityReport[] {
+  app.synth();
+  const reports = findGroups(app).map((g) => CapacityReport.of(g));
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  for (const r of reports) log(r.toText());
+  if (reports.length > 0) {
+    const md = ['# Capacity report', '', 'Generated by cdk8s-sglang-pd at synth time. Memory figures are estimates from the model catalog and the GPU profile.', '', ...reports.map((r) => r.toMarkdown())].join('\n');
+    fs.writeFileSync(path.join(app.outdir, options.reportFile ?? 'capacity-report.md'), md);
+  }
+  return reports;
+}
+
+function findGroups(root: IConstruct): PdServingGroup[] {
+  return root.node.findAll().filter((c): c is PdServingGroup => c instanceof PdServingGroup);
+}
+
+/** 86730 -> "86,730", independent of the locale. */
+function thousands(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
+function alignTable(rows: string[][]): string[] {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => `  ${r.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd()}`);
+}
