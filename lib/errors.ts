@@ -40,7 +40,7 @@ export class SglangPdValidationError extends Error {
 export function showValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
-  if (value === undefined) return 'undefined';
+  if (value === undefined) return 'unset';
   try {
     const json = JSON.stringify(value);
     return json === undefined ? String(value) : json;

@@ -159,8 +159,7 @@ export class PdServingGroup extends Construct implements IProblemSource {
   public readonly resource: ApiObject;
   /** The client Service in front of the router. */
   public readonly service: k8s.KubeService;
-  /** @internal */
-  public readonly problems: ValidationProblem[];
+  private readonly ownProblems: ValidationProblem[];
 
   constructor(scope: Construct, id: string, props: PdServingGroupProps) {
     super(scope, id);
@@ -199,7 +198,7 @@ export class PdServingGroup extends Construct implements IProblemSource {
     });
 
     const check = new ProblemCollector(this.node.path);
-    this.problems = check.problems;
+    this.ownProblems = check.problems;
     if (!isDnsLabel(this.name)) {
       check.add('name', this.name, 'must be a DNS-1123 label: at most 63 characters of lowercase a-z, 0-9 and "-", starting and ending alphanumeric');
     }
@@ -252,6 +251,11 @@ export class PdServingGroup extends Construct implements IProblemSource {
     return [this.prefill, this.decode, this.router];
   }
 
+  /** @internal Problems of the group's own props, plus dependencies added after construction. */
+  public get problems(): ValidationProblem[] {
+    return [...this.ownProblems, ...this.dependencyProblems()];
+  }
+
   /** Warnings of the group and its roles: the deployment works but is degraded or unusual. */
   public get warnings(): ValidationProblem[] {
     return this.roles.flatMap((r) => r.warnings);
@@ -267,6 +271,30 @@ export class PdServingGroup extends Construct implements IProblemSource {
     return `http://${this.name}:${this.router.httpPort}`;
   }
 
+  /** Dependencies must name roles of this group and must not form a cycle. */
+  private dependencyProblems(): ValidationProblem[] {
+    const check = new ProblemCollector(this.node.path);
+    const roles = this.roles;
+    for (const r of roles) {
+      for (const d of r.dependsOn) {
+        if (!roles.includes(d)) check.add(`${r.roleName}.dependencies`, d.node.path, `must be a role of group ${this.name} (${roles.map((x) => x.roleName).join(', ')})`);
+      }
+    }
+    const state = new Map<SglangRole, 'visiting' | 'done'>();
+    const visit = (r: SglangRole, trail: string[]): void => {
+      if (state.get(r) === 'done' || !roles.includes(r)) return;
+      if (state.get(r) === 'visiting') {
+        check.add(`${r.roleName}.dependencies`, [...trail, r.roleName].join(' -> '), 'dependencies form a cycle; the controller would never create these roles');
+        return;
+      }
+      state.set(r, 'visiting');
+      for (const d of r.dependsOn) visit(d, [...trail, r.roleName]);
+      state.set(r, 'done');
+    };
+    for (const r of roles) visit(r, []);
+    return check.problems;
+  }
+
   /** Prefill and decode must agree on what the KV handshake and the cache layout depend on. */
   private validateAgreement(check: ProblemCollector): void {
     const p = this.prefill.options;
@@ -275,14 +303,13 @@ export class PdServingGroup extends Construct implements IProblemSource {
       ['pageSize', p.pageSize, d.pageSize, 'the KV handshake fails when page sizes differ'],
       ['kvCacheDtype', p.kvCacheDtype, d.kvCacheDtype, 'the KV handshake fails when KV dtypes differ'],
       ['contextLength', p.contextLength, d.contextLength, 'requests accepted by prefill would not fit decode'],
-      ['modelOverrideArgs', showValue(p.modelOverrideArgs), showValue(d.modelOverrideArgs), 'both sides must run the same model configuration'],
+      ['modelOverrideArgs', p.modelOverrideArgs, d.modelOverrideArgs, 'both sides must run the same model configuration'],
       ['transferBackend', this.prefill.transferBackend, this.decode.transferBackend, 'both sides must use the same KV transfer backend'],
       ['trustRemoteCode', p.trustRemoteCode ?? false, d.trustRemoteCode ?? false, 'both sides must load the model the same way'],
     ];
     for (const [field, pv, dv, why] of pairs) {
-      if (pv !== dv) {
-        const show = (v: unknown) => (v === undefined || v === 'undefined' ? 'unset' : showValue(v));
-        check.add(`decode.${field}`, show(dv), `differs from prefill.${field} = ${show(pv)}: ${why}; set the same value on both (or once in engine)`);
+      if (showValue(pv) !== showValue(dv)) {
+        check.add(`decode.${field}`, dv, `differs from prefill.${field} = ${showValue(pv)}: ${why}; set the same value on both (or once in engine)`);
       }
     }
   }
@@ -299,7 +326,7 @@ export class PdServingGroup extends Construct implements IProblemSource {
     const available = c.gpus ?? (c.nodes ?? 0) * perNode;
     const total = this.totalGpus;
     if (total > available) {
-      check.add('cluster', showValue(c), `the group needs ${total} GPUs (prefill ${this.prefill.replicas} x ${this.prefill.gpusPerPod} + decode ${this.decode.replicas} x ${this.decode.gpusPerPod}) but the cluster has ${available}`);
+      check.add('cluster', c, `the group needs ${total} GPUs (prefill ${this.prefill.replicas} x ${this.prefill.gpusPerPod} + decode ${this.decode.replicas} x ${this.decode.gpusPerPod}) but the cluster has ${available}`);
       return;
     }
     if (c.nodes !== undefined) {

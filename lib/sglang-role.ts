@@ -264,6 +264,7 @@ export class SglangRole extends Construct implements IProblemSource {
   private readonly props: SglangRoleProps;
   private readonly env: Record<string, string>;
   private readonly dependencies: SglangRole[];
+  private readonly check: ProblemCollector;
 
   constructor(scope: Construct, id: string, props: SglangRoleProps) {
     super(scope, id);
@@ -290,9 +291,9 @@ export class SglangRole extends Construct implements IProblemSource {
     this.env = { ...(props.env ?? {}) };
     this.dependencies = [...(props.dependencies ?? [])];
 
-    const check = new ProblemCollector(this.node.path);
-    this.problems = check.problems;
-    this.validate(check);
+    this.check = new ProblemCollector(this.node.path);
+    this.problems = this.check.problems;
+    this.validate(this.check);
     registerProblemSource(this);
   }
 
@@ -316,9 +317,15 @@ export class SglangRole extends Construct implements IProblemSource {
     return this.rbg.podSelector(this.groupName, this.roleName);
   }
 
-  /** Adds an environment variable to the container. */
+  /** Adds an environment variable to the container; a bad name fails the synth. */
   public addEnv(name: string, value: string): void {
     this.env[name] = value;
+    this.validateEnvVar(this.check, name);
+  }
+
+  /** Roles that must be ready before this one is created. */
+  public get dependsOn(): SglangRole[] {
+    return [...this.dependencies];
   }
 
   /** Adds a role that must be ready before this one is created. */
@@ -534,10 +541,7 @@ export class SglangRole extends Construct implements IProblemSource {
         if (!(kib > 0) || !Number.isInteger(kib)) check.add(field, formatQuantity(size), 'must be a positive whole number of KiB, e.g. Size.gibibytes(64)');
       }
     }
-    for (const name of Object.keys(this.env)) {
-      if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(name)) check.add('env', name, 'environment variable names are letters, digits, "_", "-" and "." and do not start with a digit');
-      if (typeof this.env[name] !== 'string') check.add(`env.${name}`, this.env[name], 'must be a string');
-    }
+    for (const name of Object.keys(this.env)) this.validateEnvVar(check, name);
     if (p.extraArgs !== undefined && (!Array.isArray(p.extraArgs) || p.extraArgs.some((x) => typeof x !== 'string'))) {
       check.add('extraArgs', p.extraArgs, 'must be an array of strings');
     }
@@ -564,6 +568,12 @@ export class SglangRole extends Construct implements IProblemSource {
         check.add('router.metricsPort', mp, `must differ from httpPort (${this.httpPort})`);
       }
     }
+  }
+
+  private validateEnvVar(check: ProblemCollector, name: string): void {
+    if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(name)) check.add('env', name, 'environment variable names are letters, digits, "_", "-" and "." and do not start with a digit');
+    if (RESERVED_ENV.includes(name)) check.add('env', name, 'is set by the library; choose another name');
+    if (typeof this.env[name] !== 'string') check.add(`env.${name}`, this.env[name], 'must be a string');
   }
 
   /** Derived names must fit Kubernetes limits for the targeted controller (FACTS §2). */
@@ -703,6 +713,9 @@ export class SglangRole extends Construct implements IProblemSource {
     }
   }
 }
+
+/** Environment variables the library sets itself. */
+const RESERVED_ENV: readonly string[] = ['SGLANG_HOST_IP', 'POD_NAMESPACE'];
 
 /** Transfer backends that move the KV cache over RDMA. */
 const RDMA_BACKENDS: readonly string[] = ['mooncake', 'nixl', 'mori'];
