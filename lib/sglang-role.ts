@@ -6,7 +6,7 @@ import { GpuProfile } from './gpu-profile';
 import { MIN_KV_POOL_BYTES, ServerCapacity, gib, serverCapacity } from './internal/capacity';
 import { RoleModel } from './internal/rbg-adapter';
 import { formatQuantity, isDnsLabel, kibibytes } from './internal/util';
-import { checkExtraArgs } from './sglang/flags';
+import { checkExtraArgs, lookupFlag } from './sglang/flags';
 import { QwenModelVolume } from './qwen-model-volume';
 import { RbgTarget } from './rbg-target';
 import { RdmaProfile } from './rdma-profile';
@@ -706,6 +706,13 @@ export class SglangRole extends Construct implements IProblemSource {
       const v = p[field];
       if (v !== undefined && (typeof v !== 'string' || v.length === 0 || /\s/.test(v))) {
         check.add(field, v, 'must be a non-empty string without spaces');
+      }
+    }
+    for (const [field, flag] of [['reasoningParser', '--reasoning-parser'], ['toolCallParser', '--tool-call-parser']] as const) {
+      const v = p[field];
+      const choices = lookupFlag('server', flag)?.choices;
+      if (typeof v === 'string' && choices !== undefined && !choices.includes(v)) {
+        check.add(field, v, `is not a ${flag} of SGLang v0.5.18; choose one of ${choices.join(', ')}`);
       }
     }
     if (p.modelOverrideArgs !== undefined && (typeof p.modelOverrideArgs !== 'object' || p.modelOverrideArgs === null || Array.isArray(p.modelOverrideArgs))) {

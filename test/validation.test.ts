@@ -240,3 +240,8 @@ test('all problems of a synth are reported together', () => {
   const out = problems({ name: 'Bad', engine: { tensorParallelSize: 3 }, decode: { replicas: 0, extraArgs: ['--nope'] }, router: { discovery: RouterDiscovery.KUBERNETES, metricsPort: 0 } });
   expect(new Set(out.map((p) => p.field))).toEqual(new Set(['name', 'tensorParallelSize', 'replicas', 'extraArgs', 'router.metricsPort']));
 });
+
+test('typed parser names are checked against the SGLang catalog', () => {
+  expect(lines({ engine: { tensorParallelSize: 2, reasoningParser: 'qwen3', toolCallParser: 'qwen25' } })).toEqual([]);
+  expect(lines({ engine: { tensorParallelSize: 2, reasoningParser: 'qwen-3' } })[0]).toMatch(/reasoningParser="qwen-3": is not a --reasoning-parser of SGLang v0.5.18; choose one of .*qwen3/);
+});
