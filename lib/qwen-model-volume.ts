@@ -1,9 +1,9 @@
-import { Chart, Size } from 'cdk8s';
+import { Chart, JsonPatch, Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { IProblemSource, ProblemCollector, ValidationProblem, registerProblemSource } from './errors';
 import { QwenModel } from './qwen-model';
-import { formatQuantity, isDnsSubdomain, kibibytes } from './internal/util';
+import { formatQuantity, isDnsSubdomain, isWholeKib } from './internal/util';
 
 /**
  * Props of a QwenModelVolume.
@@ -52,6 +52,25 @@ export class QwenModelVolume extends Construct implements IProblemSource {
   /** @internal */
   public readonly problems: ValidationProblem[];
 
+  /** Warnings: the deployment works but something deserves attention (credentials in the manifests). */
+  public get warnings(): ValidationProblem[] {
+    const secretName = this.source.secretName;
+    if (this.source.ossOptions?.credentials === undefined || secretName === undefined) return [];
+    return [{
+      path: this.node.path,
+      field: 'source.credentials',
+      value: '<redacted>',
+      message: `the AccessKey is written in plain text to the Secret "${secretName}" in the manifests; prefer an existing Secret (secretName) or RRSA (rrsaRoleName), and keep the output out of version control`,
+    }];
+  }
+
+  /**
+   * Defines the model's storage: for an OSS source the static PersistentVolume, its claim and
+   * (only with explicit credentials) a Secret; nothing for an existing claim.
+   * @param scope parent construct, normally a Chart
+   * @param id construct id
+   * @param props the model and where its weights live
+   */
   constructor(scope: Construct, id: string, props: QwenModelVolumeProps) {
     super(scope, id);
     this.model = props.model;
@@ -71,18 +90,42 @@ export class QwenModelVolume extends Construct implements IProblemSource {
   private validate(check: ProblemCollector, props: QwenModelVolumeProps): void {
     if (!(props.model instanceof QwenModel)) {
       check.add('model', props.model, 'must be a QwenModel, e.g. QwenModel.QWEN3_32B or QwenModel.custom({...})');
+    } else {
+      validateModel(check, props.model);
     }
     if (!isDnsSubdomain(this.claimName)) {
       check.add('claimName', this.claimName, 'must be a DNS-1123 subdomain: lowercase a-z, 0-9, "-" and ".", at most 253 characters, starting and ending alphanumeric');
+    } else if (props.source.ossOptions !== undefined && this.claimName.length > 63) {
+      check.add('claimName', this.claimName, `is ${this.claimName.length} characters; an OSS volume's claim name is also the label alicloud-pvname that binds the claim, and label values are limited to 63`);
     }
     if (!/^\/[^\0]*$/.test(this.mountPath) || this.mountPath.includes('..') || this.mountPath === '/') {
       check.add('mountPath', this.mountPath, 'must be an absolute path below "/" without ".." segments, e.g. "/models/Qwen3-32B"');
+    } else if (/^\/dev\/shm(\/|$)/.test(this.mountPath)) {
+      check.add('mountPath', this.mountPath, 'is where serving pods mount their shared memory (/dev/shm); choose another path, e.g. "/models/Qwen3-32B"');
     }
-    const kib = kibibytes(this.capacity);
-    if (!(kib > 0) || !Number.isInteger(kib)) {
-      check.add('capacity', formatQuantity(this.capacity), 'must be a positive whole number of KiB, e.g. Size.gibibytes(30)');
+    if (!isWholeKib(this.capacity)) {
+      check.add('capacity', formatQuantity(this.capacity), 'must be a positive whole number of KiB, at most 1 EiB, e.g. Size.gibibytes(30)');
     }
     this.source._validate(check);
+    this.validateUnique(check);
+  }
+
+  /** Objects this volume emits must not collide with those of an earlier volume of the app. */
+  private validateUnique(check: ProblemCollector): void {
+    const o = this.source.ossOptions;
+    if (o === undefined) return;
+    const namespace = Chart.of(this).namespace;
+    const others = this.node.root.node.findAll()
+      .filter((c): c is QwenModelVolume => c !== this && c instanceof QwenModelVolume && c.source.ossOptions !== undefined);
+    const samePv = others.find((v) => v.claimName === this.claimName);
+    if (samePv !== undefined) {
+      check.add('claimName', this.claimName, `is also the claim of the OSS volume ${samePv.node.path}; both would write the cluster-wide PersistentVolume "${this.claimName}"`);
+    }
+    const secret = o.credentials !== undefined ? this.source.secretName : undefined;
+    const sameSecret = others.find((v) => v.source.ossOptions?.credentials !== undefined && v.source.secretName === secret && Chart.of(v).namespace === namespace);
+    if (secret !== undefined && sameSecret !== undefined) {
+      check.add('source.secretName', secret, `is also the Secret that ${sameSecret.node.path} writes with its credentials in the same namespace; give each its own secretName`);
+    }
   }
 }
 
@@ -258,7 +301,7 @@ export class ModelSource {
       attributes.roleName = o.rrsaRoleName;
     }
     const capacity = k8s.Quantity.fromString(formatQuantity(volume.capacity));
-    new k8s.KubePersistentVolume(volume, 'PersistentVolume', {
+    const pv = new k8s.KubePersistentVolume(volume, 'PersistentVolume', {
       metadata: { name, labels: { 'alicloud-pvname': name } },
       spec: {
         capacity: { storage: capacity },
@@ -272,6 +315,8 @@ export class ModelSource {
         },
       },
     });
+    // PersistentVolumes are cluster-scoped: drop the namespace a namespaced chart puts on every object.
+    if (Chart.of(volume).namespace !== undefined) pv.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
     new k8s.KubePersistentVolumeClaim(volume, 'PersistentVolumeClaim', {
       metadata: { name },
       spec: {
@@ -286,4 +331,23 @@ export class ModelSource {
 
 function nonEmpty(s: unknown): boolean {
   return typeof s === 'string' && s.length > 0;
+}
+
+/** The facts of a (custom) model that sizing divides and multiplies by must be sane numbers. */
+function validateModel(check: ProblemCollector, m: QwenModel): void {
+  if (typeof m.name !== 'string' || m.name.length === 0 || /[\u0000-\u001f\u007f]/.test(m.name)) {
+    check.add('model.name', m.name, 'must be a non-empty name without control characters, e.g. "Qwen3-32B"');
+  }
+  const counts = [['layers', m.layers], ['attentionHeads', m.attentionHeads], ['kvHeads', m.kvHeads], ['headDim', m.headDim]] as const;
+  const countsOk = counts.map(([field, v]) => check.integer(`model.${field}`, v, 1, 65536)).every((ok) => ok);
+  if (countsOk && m.attentionHeads % m.kvHeads !== 0) {
+    check.add('model.kvHeads', m.kvHeads, `must divide the ${m.attentionHeads} attention heads (grouped-query attention)`);
+  }
+  for (const [field, v, max] of [['paramsBillions', m.paramsBillions, 1e5], ['weightsGigabytes', m.weightsGigabytes, 1e6]] as const) {
+    if (!(typeof v === 'number' && v > 0 && v <= max)) check.add(`model.${field}`, v, `must be a positive number up to ${max}`);
+  }
+  check.integer('model.nativeContextLength', m.nativeContextLength, 1, 16_777_216);
+  if (m.moe !== undefined && check.integer('model.moe.experts', m.moe.experts, 1, 65536)) {
+    check.integer('model.moe.activeExperts', m.moe.activeExperts, 1, m.moe.experts);
+  }
 }

@@ -24,6 +24,7 @@ describe('QwenModelVolume', () => {
     expect(volume.claimName).toBe('llm-model');
     const pv = findObject(manifests, 'PersistentVolume', 'llm-model');
     expect(pv.spec.csi.nodePublishSecretRef).toEqual({ name: 'oss-secret', namespace: 'serving' });
+    expect(pv.metadata.namespace).toBeUndefined(); // cluster-scoped, even in a namespaced chart
     expect(findObject(manifests, 'PersistentVolumeClaim', 'llm-model').metadata.namespace).toBe('serving');
   });
 
