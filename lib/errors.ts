@@ -23,6 +23,10 @@ export class SglangPdValidationError extends Error {
   /** Every problem found, in construct order. */
   public readonly problems: ValidationProblem[];
 
+  /**
+   * Creates the error; its message lists every problem, one per line.
+   * @param problems every problem found, in construct order
+   */
   constructor(problems: ValidationProblem[]) {
     super(
       `cdk8s-sglang-pd: ${problems.length} configuration problem${problems.length === 1 ? '' : 's'}:\n`
@@ -59,6 +63,7 @@ export interface IProblemSource extends IConstruct {
 }
 
 const APP_CHECK = Symbol.for('cdk8s-sglang-pd.appCheck');
+const ROOT_CHECK = Symbol.for('cdk8s-sglang-pd.rootCheck');
 
 function isProblemSource(c: IConstruct): c is IProblemSource {
   return Array.isArray((c as Partial<IProblemSource>).problems) && (c as { [APP_CHECK]?: boolean })[APP_CHECK] === true;
@@ -71,9 +76,14 @@ function isProblemSource(c: IConstruct): c is IProblemSource {
  */
 export function registerProblemSource(source: Construct & IProblemSource): void {
   (source as unknown as { [APP_CHECK]: boolean })[APP_CHECK] = true;
-  source.node.addValidation({
+  // One check per construct tree, on its root, so synthesis walks the tree once however many
+  // sources it has (a check on every source made it quadratic in the number of groups).
+  const root = source.node.root as IConstruct & { [ROOT_CHECK]?: boolean };
+  if (root[ROOT_CHECK] === true) return;
+  root[ROOT_CHECK] = true;
+  root.node.addValidation({
     validate: () => {
-      const all = source.node.root.node.findAll().filter(isProblemSource).flatMap((c) => [...c.problems]);
+      const all = root.node.findAll().filter(isProblemSource).flatMap((c) => [...c.problems]);
       if (all.length > 0) {
         throw new SglangPdValidationError(all);
       }

@@ -5,10 +5,19 @@
 import { ApiObject, ApiObjectMetadata, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import * as rbg from '../../imports/rbg-workloads.x-k8s.io';
-import * as rbgv04 from '../../imports/rbgv04-workloads.x-k8s.io';
-import * as rbgv06 from '../../imports/rbgv06-workloads.x-k8s.io';
+import type * as rbg from '../../imports/rbg-workloads.x-k8s.io';
+import type * as rbgv04 from '../../imports/rbgv04-workloads.x-k8s.io';
+import type * as rbgv06 from '../../imports/rbgv06-workloads.x-k8s.io';
 import { RbgTarget } from '../rbg-target';
+
+// The generated modules are large (the current CRD alone is 4.2 MB of TypeScript), so each is
+// loaded on first use: an app only pays for the controller releases it targets. `import type`
+// keeps the static types; the require calls below are the only runtime references to imports/.
+const load = {
+  v07: () => require('../../imports/rbg-workloads.x-k8s.io') as typeof rbg,
+  v06: () => require('../../imports/rbgv06-workloads.x-k8s.io') as typeof rbgv06,
+  v04: () => require('../../imports/rbgv04-workloads.x-k8s.io') as typeof rbgv04,
+};
 
 /** One role of a group, independent of the RBG API version. */
 export interface RoleModel {
@@ -33,7 +42,7 @@ export function createRoleBasedGroup(
   // quantities and int-or-strings through `.value`, which the core types also provide.
   switch (target) {
     case RbgTarget.V0_7:
-      return new rbg.RoleBasedGroupV1Alpha2(scope, 'Resource', {
+      return new (load.v07().RoleBasedGroupV1Alpha2)(scope, 'Resource', {
         metadata,
         spec: Lazy.any({
           produce: () => ({
@@ -47,12 +56,12 @@ export function createRoleBasedGroup(
         }) as unknown as rbg.RoleBasedGroupV1Alpha2Spec,
       });
     case RbgTarget.V0_6:
-      return new rbgv06.RoleBasedGroup(scope, 'Resource', {
+      return new (load.v06().RoleBasedGroup)(scope, 'Resource', {
         metadata,
         spec: Lazy.any({ produce: () => ({ roles: roles().map(v1alpha1Role) }) }) as unknown as rbgv06.RoleBasedGroupSpec,
       });
     case RbgTarget.V0_4:
-      return new rbgv04.RoleBasedGroup(scope, 'Resource', {
+      return new (load.v04().RoleBasedGroup)(scope, 'Resource', {
         metadata,
         spec: Lazy.any({ produce: () => ({ roles: roles().map(v1alpha1Role) }) }) as unknown as rbgv04.RoleBasedGroupSpec,
       });
