@@ -1,10 +1,10 @@
-import { ApiObject } from 'cdk8s';
+import { ApiObject, Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { IProblemSource, ProblemCollector, ValidationProblem, registerProblemSource, showValue } from './errors';
 import { GpuProfile } from './gpu-profile';
 import { createRoleBasedGroup } from './internal/rbg-adapter';
-import { isDnsLabel } from './internal/util';
+import { definedOnly, isDnsLabel } from './internal/util';
 import { QwenModelVolume } from './qwen-model-volume';
 import { RbgTarget } from './rbg-target';
 import { RdmaProfile } from './rdma-profile';
@@ -161,15 +161,25 @@ export class PdServingGroup extends Construct implements IProblemSource {
   public readonly service: k8s.KubeService;
   private readonly ownProblems: ValidationProblem[];
 
+  /**
+   * Defines the group: its three roles, the RoleBasedGroup and the client Service (plus the
+   * router's ServiceAccount, Role and RoleBinding with Kubernetes discovery). Bad props fail the
+   * synth with a SglangPdValidationError listing every problem of the app.
+   * @param scope parent construct, normally a Chart
+   * @param id construct id
+   * @param props the model, the topology and the hardware
+   */
   constructor(scope: Construct, id: string, props: PdServingGroupProps) {
     super(scope, id);
     this.name = props.name;
-    this.rbg = props.rbg ?? RbgTarget.V0_7;
+    // An unknown target is reported below; the constructs are built for the default meanwhile.
+    this.rbg = RbgTarget.ALL.includes(props.rbg ?? RbgTarget.V0_7) ? props.rbg ?? RbgTarget.V0_7 : RbgTarget.V0_7;
     this.model = props.model;
     this.rdma = props.rdma ?? RdmaProfile.erdma();
     this.gpu = props.gpu ?? GpuProfile.L20;
     this.cluster = props.cluster;
-    const routerOptions = props.router ?? {};
+    // Keys set to undefined mean "not set": they must not override the engine or group values.
+    const routerOptions = definedOnly(props.router);
     this.discovery = routerOptions.discovery ?? RouterDiscovery.STATIC;
 
     const common = {
@@ -181,8 +191,8 @@ export class PdServingGroup extends Construct implements IProblemSource {
     const bootstrapPort = props.bootstrapPort ?? 34000;
     this.prefill = new SglangRole(this, 'prefill', {
       ...common,
-      ...props.engine,
-      ...props.prefill,
+      ...definedOnly(props.engine),
+      ...definedOnly(props.prefill),
       kind: SglangRoleKind.PREFILL,
       model: this.model,
       rdma: this.rdma,
@@ -194,16 +204,24 @@ export class PdServingGroup extends Construct implements IProblemSource {
         : undefined,
     });
     this.decode = new SglangRole(this, 'decode', {
-      ...common, ...props.engine, ...props.decode, kind: SglangRoleKind.DECODE, model: this.model, rdma: this.rdma, gpu: this.gpu,
+      ...common, ...definedOnly(props.engine), ...definedOnly(props.decode), kind: SglangRoleKind.DECODE, model: this.model, rdma: this.rdma, gpu: this.gpu,
     });
 
     const check = new ProblemCollector(this.node.path);
     this.ownProblems = check.problems;
-    if (!isDnsLabel(this.name)) {
-      check.add('name', this.name, 'must be a DNS-1123 label: at most 63 characters of lowercase a-z, 0-9 and "-", starting and ending alphanumeric');
+    if (!isDnsLabel(this.name) || !/^[a-z]/.test(this.name)) {
+      check.add('name', this.name, 'must be a DNS-1123 label that starts with a letter (a DNS-1035 label, since it names a Service): at most 63 characters of lowercase a-z, 0-9 and "-", starting with a letter and ending alphanumeric');
+    }
+    if (props.rbg !== undefined && !RbgTarget.ALL.includes(props.rbg)) {
+      check.add('rbg', props.rbg, 'must be RbgTarget.V0_4, RbgTarget.V0_6 or RbgTarget.V0_7');
     }
     if (!(this.model instanceof QwenModelVolume)) {
       check.add('model', this.model, 'must be a QwenModelVolume');
+    }
+    const twin = this.node.root.node.findAll().find((c): c is PdServingGroup => c !== this && c instanceof PdServingGroup
+      && c.name === this.name && Chart.of(c).namespace === Chart.of(this).namespace);
+    if (twin !== undefined) {
+      check.add('name', this.name, `is also the name of the group ${twin.node.path} in the same namespace; their RoleBasedGroups and Services would overwrite each other`);
     }
     this.validateAgreement(check);
     this.validateCluster(check);
@@ -322,7 +340,9 @@ export class PdServingGroup extends Construct implements IProblemSource {
     if (c.nodes !== undefined && !check.integer('cluster.nodes', c.nodes, 1, 100_000)) return;
     if (c.gpus !== undefined && !check.integer('cluster.gpus', c.gpus, 1, 1_000_000)) return;
     const roles = [this.prefill, this.decode];
-    if (roles.some((r) => !Number.isInteger(r.replicas) || r.replicas < 1 || r.replicas > 1000 || !(r.gpusPerPod >= 1))) return;
+    // Bad replicas, parallelism or node size are reported by the roles; the arithmetic needs good ones.
+    if (!Number.isInteger(perNode) || perNode < 1) return;
+    if (roles.some((r) => !Number.isInteger(r.replicas) || r.replicas < 1 || r.replicas > 1000 || !Number.isInteger(r.gpusPerPod) || r.gpusPerPod < 1 || r.gpusPerPod > 64 * 64)) return;
     const available = c.gpus ?? (c.nodes ?? 0) * perNode;
     const total = this.totalGpus;
     if (total > available) {

@@ -5,7 +5,7 @@ import { IProblemSource, ProblemCollector, ValidationProblem, registerProblemSou
 import { GpuProfile } from './gpu-profile';
 import { MIN_KV_POOL_BYTES, ServerCapacity, gib, serverCapacity } from './internal/capacity';
 import { RoleModel } from './internal/rbg-adapter';
-import { formatQuantity, isDnsLabel, kibibytes } from './internal/util';
+import { formatQuantity, isDnsLabel, isExtendedResourceName, isLabelKey, isLabelValue, isWholeKib } from './internal/util';
 import { checkExtraArgs, lookupFlag } from './sglang/flags';
 import { QwenModelVolume } from './qwen-model-volume';
 import { RbgTarget } from './rbg-target';
@@ -167,7 +167,10 @@ export interface SglangRoleProps extends SglangPodOptions, SglangServerOptions {
    * @default RbgTarget.V0_7
    */
   readonly rbg?: RbgTarget;
-  /** Model volume. Required for prefill and decode roles; unused by the router. */
+  /**
+   * Model volume. Required for prefill and decode roles; unused by the router.
+   * @default - none (valid for the router only)
+   */
   readonly model?: QwenModelVolume;
   /**
    * RDMA profile of prefill and decode pods.
@@ -266,13 +269,21 @@ export class SglangRole extends Construct implements IProblemSource {
   private readonly dependencies: SglangRole[];
   private readonly check: ProblemCollector;
 
+  /**
+   * Defines one role. Its problems are reported when the app is synthesized, together with those
+   * of every other construct of this library.
+   * @param scope parent construct, normally a PdServingGroup
+   * @param id construct id, e.g. `prefill`
+   * @param props what the role runs and how
+   */
   constructor(scope: Construct, id: string, props: SglangRoleProps) {
     super(scope, id);
     this.props = props;
     this.kind = props.kind;
     this.groupName = props.groupName;
     this.roleName = props.roleName ?? props.kind;
-    this.rbg = props.rbg ?? RbgTarget.V0_7;
+    // An unknown target is reported by validate(); names are derived for the default meanwhile.
+    this.rbg = RbgTarget.ALL.includes(props.rbg ?? RbgTarget.V0_7) ? props.rbg ?? RbgTarget.V0_7 : RbgTarget.V0_7;
     this.replicas = props.replicas ?? 1;
     this.image = props.image ?? DEFAULT_IMAGE;
     this.httpPort = props.httpPort ?? 8000;
@@ -497,7 +508,8 @@ export class SglangRole extends Construct implements IProblemSource {
       metadata: { labels, annotations: Object.keys(annotations).length > 0 ? annotations : undefined },
       spec: {
         serviceAccountName: this.props.serviceAccountName,
-        nodeSelector: this.props.nodeSelector,
+        // A copy: cdk8s cannot serialize maps without a prototype (Object.create(null)).
+        nodeSelector: this.props.nodeSelector === undefined ? undefined : { ...this.props.nodeSelector },
         containers: [container],
         volumes: volumes.length > 0 ? volumes : undefined,
       },
@@ -515,7 +527,7 @@ export class SglangRole extends Construct implements IProblemSource {
     if (!Object.values(SglangRoleKind).includes(p.kind)) {
       check.add('kind', p.kind, `must be one of ${Object.values(SglangRoleKind).join(', ')}`);
     }
-    if (!RbgTarget.ALL.includes(this.rbg)) {
+    if (p.rbg !== undefined && !RbgTarget.ALL.includes(p.rbg)) {
       check.add('rbg', p.rbg, 'must be RbgTarget.V0_4, RbgTarget.V0_6 or RbgTarget.V0_7');
     }
     if (!isDnsLabel(this.roleName)) {
@@ -537,11 +549,14 @@ export class SglangRole extends Construct implements IProblemSource {
     }
     for (const [field, size] of [['memory', p.memory], ['sharedMemory', p.sharedMemory]] as const) {
       if (size !== undefined) {
-        const kib = kibibytes(size);
-        if (!(kib > 0) || !Number.isInteger(kib)) check.add(field, formatQuantity(size), 'must be a positive whole number of KiB, e.g. Size.gibibytes(64)');
+        if (!isWholeKib(size)) check.add(field, formatQuantity(size), 'must be a positive whole number of KiB, at most 1 EiB, e.g. Size.gibibytes(64)');
       }
     }
     for (const name of Object.keys(this.env)) this.validateEnvVar(check, name);
+    for (const [key, value] of Object.entries(p.nodeSelector ?? {})) {
+      if (!isLabelKey(key)) check.add('nodeSelector', key, 'keys must be label keys: an optional DNS-1123 subdomain prefix and "/", then at most 63 characters of a-z, A-Z, 0-9, "-", "_" and ".", starting and ending alphanumeric');
+      if (!isLabelValue(value)) check.add(`nodeSelector.${key}`, value, 'must be a label value: empty, or at most 63 characters of a-z, A-Z, 0-9, "-", "_" and ".", starting and ending alphanumeric');
+    }
     if (p.extraArgs !== undefined && (!Array.isArray(p.extraArgs) || p.extraArgs.some((x) => typeof x !== 'string'))) {
       check.add('extraArgs', p.extraArgs, 'must be an array of strings');
     }
@@ -552,8 +567,10 @@ export class SglangRole extends Construct implements IProblemSource {
     this.validateExtraArgs(check);
     if (this.isServer) {
       this.validateServer(check);
-      const blocking = new Set(['model', 'gpu', 'tensorParallelSize', 'dataParallelSize', 'expertParallelSize', 'memFractionStatic', 'contextLength', 'chunkedPrefillSize', 'kvCacheDtype']);
-      if (!check.problems.some((x) => blocking.has(x.field))) this.validateFit(check);
+      const blocking = new Set(['model', 'gpu', 'gpu.memory', 'gpu.gpusPerNode', 'tensorParallelSize', 'dataParallelSize', 'expertParallelSize', 'memFractionStatic', 'contextLength', 'chunkedPrefillSize', 'kvCacheDtype']);
+      // The volume reports bad model facts; fitting a model with bad facts only adds noise.
+      const badModel = this.model instanceof QwenModelVolume && this.model.problems.some((x) => x.field.startsWith('model'));
+      if (!badModel && !check.problems.some((x) => blocking.has(x.field))) this.validateFit(check);
     } else if (p.routing === undefined) {
       check.add('routing', undefined, 'a router role needs routing: its prefill and decode roles and the discovery mode');
     } else {
@@ -661,8 +678,11 @@ export class SglangRole extends Construct implements IProblemSource {
     if (!(this.gpu instanceof GpuProfile)) {
       check.add('gpu', p.gpu, 'must be a GpuProfile, e.g. GpuProfile.L20 or GpuProfile.custom({...})');
     } else {
-      if (!(this.gpu.memoryBytes >= 1024 ** 3)) check.add('gpu.memory', formatQuantity(this.gpu.memory), 'must be at least 1 GiB, e.g. Size.gibibytes(48)');
+      if (!(this.gpu.memoryBytes >= 1024 ** 3 && this.gpu.memoryBytes <= 1024 ** 4 * 64)) check.add('gpu.memory', formatQuantity(this.gpu.memory), 'must be from 1 GiB to 64 TiB, e.g. Size.gibibytes(48)');
       check.integer('gpu.gpusPerNode', this.gpu.gpusPerNode, 1, 64);
+      if (!isExtendedResourceName(this.gpu.resourceName)) {
+        check.add('gpu.resourceName', this.gpu.resourceName, 'must be an extended resource name with a domain prefix, e.g. "nvidia.com/gpu" or "amd.com/gpu"');
+      }
     }
     check.integer('tensorParallelSize', this.tensorParallelSize, 1, 64);
     check.integer('dataParallelSize', this.dataParallelSize, 1, 64);
@@ -683,8 +703,10 @@ export class SglangRole extends Construct implements IProblemSource {
     if (!(this.rdma instanceof RdmaProfile)) {
       check.add('rdma', p.rdma, 'must be an RdmaProfile, e.g. RdmaProfile.erdma()');
     } else if (this.rdma.enabled) {
-      if (!/^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(this.rdma.resourceName ?? '')) {
-        check.add('rdma.resourceName', this.rdma.resourceName, 'must be an extended resource name such as "aliyun/erdma" or "rdma/hca"');
+      if (!isExtendedResourceName(this.rdma.resourceName)) {
+        check.add('rdma.resourceName', this.rdma.resourceName, 'must be an extended resource name with a domain prefix, such as "aliyun/erdma" or "rdma/hca"');
+      } else if (this.gpu instanceof GpuProfile && this.rdma.resourceName === this.gpu.resourceName) {
+        check.add('rdma.resourceName', this.rdma.resourceName, `is also the GPU resource of ${this.gpu.name}; the RDMA device needs its own resource`);
       }
       check.integer('rdma.count', this.rdma.count, 1, 64);
     }
@@ -814,13 +836,21 @@ export enum RouterDiscovery {
  * Load-balancing policies of the router (`--policy`).
  */
 export enum RouterPolicy {
+  /** `random`: a worker picked at random. */
   RANDOM = 'random',
+  /** `round_robin`: workers in turn. */
   ROUND_ROBIN = 'round_robin',
+  /** `cache_aware` (the router's default): the worker with the longest cached prompt prefix, unless the load is unbalanced. */
   CACHE_AWARE = 'cache_aware',
+  /** `power_of_two`: the less loaded of two workers picked at random. */
   POWER_OF_TWO = 'power_of_two',
+  /** `bucket`: request buckets whose boundaries the router recalculates periodically (`--bucket-adjust-interval-secs`). */
   BUCKET = 'bucket',
+  /** `manual`: a routing key sticks to the worker it was assigned to (`--assignment-mode`, `--max-idle-secs`). */
   MANUAL = 'manual',
+  /** `consistent_hashing`: requests hashed onto a ring of workers. */
   CONSISTENT_HASHING = 'consistent_hashing',
+  /** `prefix_hash`: workers chosen by a hash of the first prompt tokens, within a load factor (`--prefix-hash-load-factor`). */
   PREFIX_HASH = 'prefix_hash',
 }
 

@@ -16,15 +16,23 @@ const GiB = 1024 * MiB;
 
 /** What a server role's memory looks like on one GPU. */
 export interface ServerCapacity {
+  /** `--mem-fraction-static` in effect: the user's value, or the estimate of what SGLang picks. */
   readonly memFractionStatic: number;
+  /** True when memFractionStatic is an estimate (the user did not set it). */
   readonly memFractionEstimated: boolean;
+  /** Memory of one GPU, in bytes. */
   readonly gpuMemoryBytes: number;
+  /** Bytes per GPU for weights and KV cache: memFractionStatic x GPU memory. */
   readonly usableBytes: number;
+  /** Weight bytes per GPU: weights / TP. */
   readonly weightsPerGpuBytes: number;
+  /** KV-cache pool per GPU, in bytes: usable minus weights. */
   readonly kvPoolPerGpuBytes: number;
+  /** KV bytes of one token on one GPU: 2 x layers x max(1, kvHeads / TP) x headDim x dtype bytes. */
   readonly kvBytesPerTokenPerGpu: number;
   /** KV tokens one instance (pod) holds: per-GPU pool / per-token bytes, times DP ranks. */
   readonly kvTokensPerInstance: number;
+  /** Context length of one request (`--context-length`, else the model's native context). */
   readonly contextLength: number;
   /** Requests of full context length one instance holds at once. */
   readonly fullContextRequestsPerInstance: number;

@@ -125,13 +125,32 @@ export function lookupFlag(program: FlagProgram, name: string): FlagInfo | undef
 // extraArgs checking
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * Server flags that change how many GPUs (or which, or on how many nodes) one server uses: each
+ * pod is given TP x DP GPUs on one node, so these would crash the server or leave it waiting.
+ */
+const GPU_LAYOUT_RULES: Readonly<Record<string, string>> = Object.fromEntries(
+  ['--pp-size', '--nnodes', '--node-rank', '--dist-init-addr', '--base-gpu-id', '--gpu-id-step'].map((flag) => [
+    flag,
+    'changes which GPUs, how many, or on how many nodes one server runs, but each pod is given tensorParallelSize x dataParallelSize GPUs on one node; remove it from extraArgs',
+  ]),
+);
+
+/** Flags whose value is a credential. */
+const CREDENTIAL_FLAGS: Record<FlagProgram, readonly string[]> = {
+  server: ['--api-key', '--admin-api-key', '--ssl-keyfile-password'],
+  router: ['--api-key', '--control-plane-api-keys', '--oracle-password'],
+};
+
 /** Flags a role must not carry in extraArgs, with the reason. */
 const ROLE_RULES: Record<FlagRoleKind, Readonly<Record<string, string>>> = {
   prefill: {
     '--disaggregation-mode': 'is set by the library from the role (prefill); remove it from extraArgs',
+    ...GPU_LAYOUT_RULES,
   },
   decode: {
     '--disaggregation-mode': 'is set by the library from the role (decode); remove it from extraArgs',
+    ...GPU_LAYOUT_RULES,
     '--disaggregation-bootstrap-port':
       'is prefill-only (the KV bootstrap server runs on prefill); remove it from the decode extraArgs',
   },
@@ -417,6 +436,9 @@ export function checkExtraArgs(
     }
     const shape = VALUE_SHAPES[`${program} ${info.name}`]?.(values);
     if (shape && values.length >= min) report('error', written, `${written} ${shape}`);
+    if (CREDENTIAL_FLAGS[program].includes(info.name) && values.length > 0) {
+      report('warning', written, `${info.name} puts a credential in plain text into the manifests (the container args), readable by anyone who can read them or the output directory`);
+    }
     previous = { written, info, inline: inline !== undefined };
   }
   return problems;
