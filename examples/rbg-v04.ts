@@ -1,5 +1,6 @@
 import { App, Chart } from 'cdk8s';
-import { ModelSource, PdServingGroup, QwenModel, QwenModelVolume, RbgTarget } from '../lib';
+import { RbgTarget } from '../lib';
+import { tutorialGroup } from './tutorial';
 
 /**
  * The tutorial deployment for clusters still running the ack-rbgs v0.4 controller
@@ -7,17 +8,6 @@ import { ModelSource, PdServingGroup, QwenModel, QwenModelVolume, RbgTarget } fr
  */
 export function rbgV04(app: App): Chart {
   const chart = new Chart(app, 'rbg-v04');
-  const model = new QwenModelVolume(chart, 'model', {
-    model: QwenModel.QWEN3_32B,
-    source: ModelSource.oss({ bucket: 'your-bucket-name', endpoint: 'oss-cn-hangzhou-internal.aliyuncs.com', path: '/Qwen3-32B/' }),
-  });
-  new PdServingGroup(chart, 'pd', {
-    name: 'sglang-pd',
-    model,
-    engine: { tensorParallelSize: 2 },
-    prefill: { replicas: 2 },
-    decode: { replicas: 1 },
-    rbg: RbgTarget.V0_4,
-  });
+  tutorialGroup(chart, { rbg: RbgTarget.V0_4 });
   return chart;
 }

@@ -9,9 +9,8 @@ import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
 import { EXAMPLES } from '../examples';
 import * as lib from '../lib';
-import {
-  ModelSource, PdServingGroup, QwenModel, QwenModelVolume, RbgTarget, RouterDiscovery,
-} from '../lib';
+import { tutorialGroup } from '../examples/tutorial';
+import { RbgTarget, RouterDiscovery } from '../lib';
 import {
   RBG_CRDS, RBG_TARGET_ANNOTATION, celRules, crdOpenApiSchema, schemaSource, unimplementedCelRules, validateManifest, validateManifests,
 } from './schema/strict-schema';
@@ -21,18 +20,7 @@ const clone = (x: unknown): any => JSON.parse(JSON.stringify(x));
 
 function synthGroup(rbg: RbgTarget, discovery: RouterDiscovery): Manifest[] {
   const chart: Chart = Testing.chart();
-  const model = new QwenModelVolume(chart, 'model', {
-    model: QwenModel.QWEN3_32B,
-    source: ModelSource.oss({ bucket: 'models', endpoint: 'oss-cn-hangzhou-internal.aliyuncs.com', path: '/Qwen3-32B/' }),
-  });
-  new PdServingGroup(chart, 'pd', {
-    name: 'sglang-pd',
-    model,
-    prefill: { replicas: 2, tensorParallelSize: 2 },
-    decode: { replicas: 1, tensorParallelSize: 2 },
-    router: { discovery },
-    rbg,
-  });
+  tutorialGroup(chart, { router: { discovery }, rbg });
   return Testing.synth(chart);
 }
 
