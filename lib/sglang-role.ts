@@ -68,6 +68,12 @@ export interface SglangServerOptions {
    */
   readonly dataParallelSize?: number;
   /**
+   * `--enable-dp-attention`: the DP ranks share the TP GPUs (attention is data-parallel inside
+   * the TP group), so a pod needs TP GPUs instead of TP x DP. DP must divide TP.
+   * @default false
+   */
+  readonly enableDpAttention?: boolean;
+  /**
    * `--ep-size`: expert-parallel size (MoE models).
    * @default - not set (SGLang default 1)
    */
@@ -295,7 +301,9 @@ export class SglangRole extends Construct implements IProblemSource {
     const server = props.kind !== SglangRoleKind.ROUTER;
     this.tensorParallelSize = server ? props.tensorParallelSize ?? 1 : 0;
     this.dataParallelSize = server ? props.dataParallelSize ?? 1 : 0;
-    this.gpusPerPod = this.tensorParallelSize * this.dataParallelSize;
+    this.gpusPerPod = props.enableDpAttention === true
+      ? this.tensorParallelSize
+      : this.tensorParallelSize * this.dataParallelSize;
     this.transferBackend = server
       ? props.transferBackend ?? (this.rdma.enabled ? TransferBackend.MOONCAKE : TransferBackend.MOONCAKE_TCP)
       : undefined;
@@ -365,6 +373,7 @@ export class SglangRole extends Construct implements IProblemSource {
       gpuMemoryBytes: this.gpu.memoryBytes,
       tp: this.tensorParallelSize,
       dp: this.dataParallelSize,
+      dpAttention: this.options.enableDpAttention === true,
       memFractionStatic: o.memFractionStatic,
       chunkedPrefillSize: o.chunkedPrefillSize,
       kvCacheDtype: o.kvCacheDtype,
@@ -390,6 +399,7 @@ export class SglangRole extends Construct implements IProblemSource {
       '--tp-size', String(this.tensorParallelSize),
     ];
     if (this.dataParallelSize !== 1) a.push('--dp-size', String(this.dataParallelSize));
+    if (o.enableDpAttention === true) a.push('--enable-dp-attention');
     if (o.expertParallelSize !== undefined) a.push('--ep-size', String(o.expertParallelSize));
     a.push('--disaggregation-mode', this.kind);
     a.push('--host', '0.0.0.0', '--port', String(this.httpPort));
@@ -642,8 +652,8 @@ export class SglangRole extends Construct implements IProblemSource {
     if (ep !== undefined) {
       if (model.moe === undefined) {
         check.add('expertParallelSize', ep, `applies to mixture-of-experts models only; ${model.name} is dense`);
-      } else if (model.moe.experts % ep !== 0 || (tp * this.dataParallelSize) % ep !== 0) {
-        check.add('expertParallelSize', ep, `must divide both the ${model.moe.experts} experts of ${model.name} and the ${tp * this.dataParallelSize} GPUs of a pod (TP x DP)`);
+      } else if (model.moe.experts % ep !== 0 || this.gpusPerPod % ep !== 0) {
+        check.add('expertParallelSize', ep, `must divide both the ${model.moe.experts} experts of ${model.name} and the ${this.gpusPerPod} GPUs of a pod`);
       }
     }
     if (this.gpusPerPod > this.gpu.gpusPerNode) {
@@ -686,6 +696,12 @@ export class SglangRole extends Construct implements IProblemSource {
     }
     check.integer('tensorParallelSize', this.tensorParallelSize, 1, 64);
     check.integer('dataParallelSize', this.dataParallelSize, 1, 64);
+    if (p.enableDpAttention !== undefined && typeof p.enableDpAttention !== 'boolean') {
+      check.add('enableDpAttention', p.enableDpAttention, 'must be true or false');
+    } else if (p.enableDpAttention === true && Number.isInteger(this.dataParallelSize) && Number.isInteger(this.tensorParallelSize)
+      && (this.dataParallelSize < 2 || this.tensorParallelSize % this.dataParallelSize !== 0)) {
+      check.add('dataParallelSize', this.dataParallelSize, `with enableDpAttention must be at least 2 and divide tensorParallelSize (${this.tensorParallelSize})`);
+    }
     if (p.expertParallelSize !== undefined) check.integer('expertParallelSize', p.expertParallelSize, 1, 1024);
     if (p.memFractionStatic !== undefined && !(typeof p.memFractionStatic === 'number' && p.memFractionStatic > 0 && p.memFractionStatic < 1)) {
       check.add('memFractionStatic', p.memFractionStatic, 'must be a number between 0 and 1 (exclusive), e.g. 0.85');
@@ -751,7 +767,7 @@ const RDMA_BACKENDS: readonly string[] = ['mooncake', 'nixl', 'mori'];
 
 /** Server flags owned by typed props (or set by the library). */
 const SERVER_TYPED_FLAGS = [
-  '--model-path', '--tp-size', '--dp-size', '--ep-size', '--disaggregation-mode', '--host', '--port',
+  '--model-path', '--tp-size', '--dp-size', '--enable-dp-attention', '--ep-size', '--disaggregation-mode', '--host', '--port',
   '--disaggregation-bootstrap-port', '--disaggregation-transfer-backend', '--disaggregation-ib-device',
   '--mem-fraction-static', '--context-length', '--chunked-prefill-size', '--max-running-requests', '--page-size',
   '--kv-cache-dtype', '--json-model-override-args', '--served-model-name', '--reasoning-parser', '--tool-call-parser',

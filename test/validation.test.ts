@@ -245,3 +245,24 @@ test('typed parser names are checked against the SGLang catalog', () => {
   expect(lines({ engine: { tensorParallelSize: 2, reasoningParser: 'qwen3', toolCallParser: 'qwen25' } })).toEqual([]);
   expect(lines({ engine: { tensorParallelSize: 2, reasoningParser: 'qwen-3' } })[0]).toMatch(/reasoningParser="qwen-3": is not a --reasoning-parser of SGLang v0.5.18; choose one of .*qwen3/);
 });
+
+describe('DP attention', () => {
+  test('the DP ranks share the TP GPUs: a pod gets TP GPUs, not TP x DP', () => {
+    const chart = group({ engine: { tensorParallelSize: 8, dataParallelSize: 8, enableDpAttention: true, expertParallelSize: 8 } }, QwenModel.QWEN3_30B_A3B);
+    const manifests = Testing.synth(chart);
+    const g = chart.node.findAll().find((c): c is PdServingGroup => c instanceof PdServingGroup)!;
+    expect(g.prefill.gpusPerPod).toBe(8);
+    expect(g.prefill.args).toEqual(expect.arrayContaining(['--dp-size', '8', '--enable-dp-attention']));
+    const rbg = manifests.find((m: any) => m.kind === 'RoleBasedGroup');
+    const decode = rbg.spec.roles.find((r: any) => r.name === 'decode');
+    expect(decode.standalonePattern.template.spec.containers[0].resources.limits['nvidia.com/gpu']).toBe(8);
+    // attention at TP 8/8 = 1 per rank: all 4 KV heads on each GPU
+    expect(g.decode.capacity!.kvBytesPerTokenPerGpu).toBe(2 * 48 * 4 * 128 * 2);
+  });
+  test('DP must divide TP, and the flag cannot sneak in through extraArgs', () => {
+    expect(lines({ engine: { tensorParallelSize: 4, dataParallelSize: 3, enableDpAttention: true } }, QwenModel.QWEN3_30B_A3B)).toEqual(expect.arrayContaining([
+      expect.stringContaining('dataParallelSize=3: with enableDpAttention must be at least 2 and divide tensorParallelSize (4)'),
+    ]));
+    expect(lines({ decode: { extraArgs: ['--enable-dp-attention'] } })[0]).toContain('--enable-dp-attention');
+  });
+});

@@ -45,6 +45,8 @@ export interface ServerCapacityInput {
   readonly gpuMemoryBytes: number;
   readonly tp: number;
   readonly dp: number;
+  /** DP attention: the DP ranks split the TP group, so attention (and KV) runs at TP / DP per rank. */
+  readonly dpAttention?: boolean;
   readonly memFractionStatic?: number;
   readonly chunkedPrefillSize?: number;
   /** `--kv-cache-dtype` value, e.g. `fp8_e4m3`. */
@@ -97,7 +99,8 @@ export function serverCapacity(input: ServerCapacityInput): ServerCapacity {
   const usableBytes = memFractionStatic * gpuMemoryBytes;
   const weightsPerGpuBytes = model.weightsBytes / tp;
   const kvPoolPerGpuBytes = usableBytes - weightsPerGpuBytes;
-  const kvBytesPerTokenPerGpu = 2 * model.layers * Math.max(1, Math.floor(model.kvHeads / tp)) * model.headDim * kvDtypeBytes(input.kvCacheDtype);
+  const attentionTp = input.dpAttention === true ? Math.max(1, tp / dp) : tp;
+  const kvBytesPerTokenPerGpu = 2 * model.layers * Math.max(1, Math.floor(model.kvHeads / attentionTp)) * model.headDim * kvDtypeBytes(input.kvCacheDtype);
   const tokensPerRank = Math.max(0, Math.floor(kvPoolPerGpuBytes / kvBytesPerTokenPerGpu));
   const contextLength = input.contextLength ?? model.nativeContextLength;
   return {
