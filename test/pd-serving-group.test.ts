@@ -212,3 +212,11 @@ describe('validation', () => {
     expect(require('fs').readdirSync(app.outdir)).toEqual([]);
   });
 });
+
+test('dependencies added after construction are checked for cycles', () => {
+  const app = Testing.app();
+  const chart = new Chart(app, 'cycle');
+  const group = tutorialGroup(chart);
+  group.prefill.addDependency(group.router);
+  expect(() => Testing.synth(chart)).toThrow(/router\.dependencies = "router -> prefill -> router": dependencies form a cycle|prefill\.dependencies = "prefill -> router -> prefill": dependencies form a cycle/);
+});
