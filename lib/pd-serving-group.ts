@@ -173,7 +173,8 @@ export class PdServingGroup extends Construct implements IProblemSource {
     super(scope, id);
     this.name = props.name;
     // An unknown target is reported below; the constructs are built for the default meanwhile.
-    this.rbg = RbgTarget.ALL.includes(props.rbg ?? RbgTarget.V0_7) ? props.rbg ?? RbgTarget.V0_7 : RbgTarget.V0_7;
+    const requestedRbg = props.rbg ?? RbgTarget.V0_7;
+    this.rbg = RbgTarget.ALL.includes(requestedRbg) ? requestedRbg : RbgTarget.V0_7;
     this.model = props.model;
     this.rdma = props.rdma ?? RdmaProfile.erdma();
     this.gpu = props.gpu ?? GpuProfile.L20;
@@ -247,15 +248,14 @@ export class PdServingGroup extends Construct implements IProblemSource {
       },
     });
 
-    const roles = [this.prefill, this.decode, this.router];
     this.resource = createRoleBasedGroup(this, this.rbg, {
       name: this.name,
-      labels: { 'app.kubernetes.io/name': 'sglang', 'app.kubernetes.io/instance': this.name, 'app.kubernetes.io/managed-by': 'cdk8s-sglang-pd' },
-      annotations: { [RBG_TARGET_ANNOTATION]: this.rbg?.release ?? 'unknown' },
-    }, () => roles.map((r) => r._toRoleModel()));
+      labels: { ...this.labels, 'app.kubernetes.io/managed-by': 'cdk8s-sglang-pd' },
+      annotations: { [RBG_TARGET_ANNOTATION]: this.rbg.release },
+    }, () => this.roles.map((r) => r._toRoleModel()));
 
     this.service = new k8s.KubeService(this, 'Service', {
-      metadata: { name: this.name, labels: { 'app.kubernetes.io/name': 'sglang', 'app.kubernetes.io/instance': this.name } },
+      metadata: { name: this.name, labels: this.labels },
       spec: {
         type: 'ClusterIP',
         selector: this.router.podSelector,
@@ -282,6 +282,11 @@ export class PdServingGroup extends Construct implements IProblemSource {
   /** GPUs the group uses in total. */
   public get totalGpus(): number {
     return this.prefill.replicas * this.prefill.gpusPerPod + this.decode.replicas * this.decode.gpusPerPod;
+  }
+
+  /** Labels of the objects this group emits. */
+  private get labels(): Record<string, string> {
+    return { 'app.kubernetes.io/name': 'sglang', 'app.kubernetes.io/instance': this.name };
   }
 
   /** In-cluster URL of the client Service. */
@@ -366,7 +371,7 @@ export class PdServingGroup extends Construct implements IProblemSource {
   }
 
   private createRouterRbac(name: string): void {
-    const labels = { 'app.kubernetes.io/name': 'sglang', 'app.kubernetes.io/instance': this.name };
+    const labels = this.labels;
     new k8s.KubeServiceAccount(this, 'RouterServiceAccount', { metadata: { name, labels } });
     new k8s.KubeRole(this, 'RouterRole', {
       metadata: { name, labels },
