@@ -1,15 +1,15 @@
 import { Duration, Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { IProblemSource, ProblemCollector, ValidationProblem, registerProblemSource } from './errors';
-import { GpuProfile } from './gpu-profile';
-import { MIN_KV_POOL_BYTES, ServerCapacity, gib, serverCapacity } from './internal/capacity';
-import { RoleModel } from './internal/rbg-adapter';
-import { formatQuantity, isDnsLabel, isExtendedResourceName, isLabelKey, isLabelValue, isWholeKib } from './internal/util';
-import { checkExtraArgs, lookupFlag } from './sglang/flags';
-import { QwenModelVolume } from './qwen-model-volume';
-import { RbgTarget } from './rbg-target';
-import { RdmaProfile } from './rdma-profile';
+import { IProblemSource, ProblemCollector, ValidationProblem, registerProblemSource } from '../validation/problem';
+import { GpuProfile } from '../model/gpu-profile';
+import { MIN_KV_POOL_BYTES, ServerCapacity, gib, serverCapacity } from '../sglang/capacity';
+import { RoleModel } from '../rbg/role-based-group';
+import { formatQuantity, isDnsLabel, isExtendedResourceName, isLabelKey, isLabelValue, isWholeKib } from '../util/util';
+import { checkExtraArgs, lookupFlag } from '../sglang/flags';
+import { QwenModelVolume } from '../storage/qwen-model-volume';
+import { RbgTarget } from '../rbg/rbg-target';
+import { RdmaProfile } from '../model/rdma-profile';
 
 /**
  * Pod-level settings shared by every kind of role.

@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import type * as rbg from '../../imports/rbg-workloads.x-k8s.io';
 import type * as rbgv04 from '../../imports/rbgv04-workloads.x-k8s.io';
 import type * as rbgv06 from '../../imports/rbgv06-workloads.x-k8s.io';
-import { RbgTarget } from '../rbg-target';
+import { RbgTarget } from './rbg-target';
 
 // The generated modules are large (the current CRD alone is 4.2 MB of TypeScript), so each is
 // loaded on first use: an app only pays for the controller releases it targets. `import type`

@@ -1,9 +1,9 @@
 import { Chart, JsonPatch, Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { IProblemSource, ProblemCollector, ValidationProblem, registerProblemSource } from './errors';
-import { QwenModel } from './qwen-model';
-import { formatQuantity, isDnsSubdomain, isWholeKib } from './internal/util';
+import { IProblemSource, ProblemCollector, ValidationProblem, registerProblemSource } from '../validation/problem';
+import { QwenModel } from '../model/qwen-model';
+import { formatQuantity, isDnsSubdomain, isWholeKib } from '../util/util';
 
 /**
  * Props of a QwenModelVolume.

@@ -1,13 +1,13 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { IProblemSource, ProblemCollector, ValidationProblem, registerProblemSource, showValue } from './errors';
-import { GpuProfile } from './gpu-profile';
-import { createRoleBasedGroup } from './internal/rbg-adapter';
-import { definedOnly, isDnsLabel } from './internal/util';
-import { QwenModelVolume } from './qwen-model-volume';
-import { RbgTarget } from './rbg-target';
-import { RdmaProfile } from './rdma-profile';
+import { IProblemSource, ProblemCollector, ValidationProblem, registerProblemSource, showValue } from '../validation/problem';
+import { GpuProfile } from '../model/gpu-profile';
+import { createRoleBasedGroup } from '../rbg/role-based-group';
+import { definedOnly, isDnsLabel } from '../util/util';
+import { QwenModelVolume } from '../storage/qwen-model-volume';
+import { RbgTarget } from '../rbg/rbg-target';
+import { RdmaProfile } from '../model/rdma-profile';
 import {
   RouterDiscovery, RouterPolicy, SglangPodOptions, SglangRole, SglangRoleKind, SglangServerOptions,
 } from './sglang-role';

@@ -1,5 +1,5 @@
 import { Size } from 'cdk8s';
-import { sizeBytes } from './internal/util';
+import { sizeBytes } from '../util/util';
 
 /**
  * Options of a custom GPU profile.

@@ -2,12 +2,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { ValidationProblem } from './errors';
-import { ServerCapacity, gib } from './internal/capacity';
-import { PdServingGroup } from './pd-serving-group';
-import { QwenModelVolume } from './qwen-model-volume';
+import { ValidationProblem } from '../validation/problem';
+import { ServerCapacity, gib } from '../sglang/capacity';
+import { PdServingGroup } from '../serving/pd-serving-group';
+import { QwenModelVolume } from '../storage/qwen-model-volume';
 
-export type { ServerCapacity } from './internal/capacity';
+export type { ServerCapacity } from '../sglang/capacity';
 
 /**
  * One row of a capacity report: one role of a group.
