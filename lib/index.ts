@@ -1,9 +1,47 @@
-export * from './validation/problem';
-export * from './model/gpu-profile';
-export * from './model/qwen-model';
-export * from './storage/qwen-model-volume';
-export * from './rbg/rbg-target';
-export * from './model/rdma-profile';
-export * from './serving/sglang-role';
-export * from './serving/pd-serving-group';
-export * from './report/capacity-report';
+// The public API of cdk8s-sglang-pd, by name. Everything else is internal.
+
+// Model layer: what is served, on what hardware.
+export { QwenModel } from './model/qwen-model';
+export type { MoeShape, QwenModelSpec } from './model/qwen-model';
+export { GpuProfile } from './model/gpu-profile';
+export type { CustomGpuOptions } from './model/gpu-profile';
+export { RdmaProfile } from './model/rdma-profile';
+export type { CustomRdmaOptions } from './model/rdma-profile';
+
+// Storage: where the weights live.
+export { QwenModelVolume } from './storage/qwen-model-volume';
+export type { QwenModelVolumeProps } from './storage/qwen-model-volume';
+export { ModelSource, OssfsVersion } from './storage/model-source';
+export type { OssCredentials, OssSourceOptions } from './storage/model-source';
+
+// SGLang: engine and router options.
+export { KvCacheDtype, TransferBackend } from './sglang/server-options';
+export type { SglangServerOptions } from './sglang/server-options';
+export { RouterDiscovery, RouterPolicy } from './sglang/router-options';
+export type { ServerCapacity } from './sglang/capacity';
+
+// Controller releases.
+export { RbgTarget } from './rbg/rbg-target';
+
+// Serving: the roles and the group.
+export { SglangRole, DEFAULT_IMAGE } from './serving/sglang-role';
+export type { SglangPodOptions, SglangRoleProps } from './serving/sglang-role';
+export { SglangServerRole } from './serving/server-role';
+export type { SglangServerPodOptions, SglangServerRoleProps } from './serving/server-role';
+export { PrefillRole } from './serving/prefill-role';
+export type { PrefillRoleProps } from './serving/prefill-role';
+export { DecodeRole } from './serving/decode-role';
+export { RouterRole } from './serving/router-role';
+export type { RouterRoleProps } from './serving/router-role';
+export { PdServingGroup, BOOTSTRAP_PORT_ANNOTATION, RBG_TARGET_ANNOTATION } from './serving/pd-serving-group';
+export type { ClusterCapacity, PdRouterOptions, PdServerRoleOptions, PdServingGroupProps } from './serving/pd-serving-group';
+
+// Validation and reporting.
+export { SglangPdValidationError } from './validation/problem';
+export type { ValidationProblem } from './validation/problem';
+export { CapacityReport } from './report/capacity-report';
+export type { CapacityRow } from './report/capacity-report';
+export { synthesize } from './report/synthesize';
+export type { SynthesizeOptions } from './report/synthesize';
+export { validate } from './report/validate';
+export type { ValidationResult } from './report/validate';

@@ -1,7 +1,8 @@
+import { strictSynth } from './support/check';
 import { Chart, Testing } from 'cdk8s';
 import {
   GpuProfile, ModelSource, PdServingGroup, PdServingGroupProps, QwenModel, QwenModelVolume, RbgTarget, RdmaProfile,
-  RouterDiscovery, RouterPolicy, SglangPdValidationError, TransferBackend,
+  RouterDiscovery, RouterPolicy, SglangPdValidationError, TransferBackend, synthesize,
 } from '../lib';
 import { container, findObject, findRole, flagGroups, flagValues, kinds, Manifest, podTemplate } from './util';
 
@@ -21,7 +22,7 @@ function tutorialGroup(chart: Chart, overrides: Partial<PdServingGroupProps> = {
 function synthGroup(overrides: Partial<PdServingGroupProps> = {}): Manifest[] {
   const chart = Testing.chart();
   tutorialGroup(chart, overrides);
-  return Testing.synth(chart);
+  return strictSynth(chart);
 }
 
 describe('RBG v0.4 controller (ACK tutorial era)', () => {
@@ -135,7 +136,7 @@ describe('4P2D TP=4 on an existing claim', () => {
     gpu: GpuProfile.A100_80GB,
     rdma: RdmaProfile.rdmaHca({ ibDevice: 'mlx5_0,mlx5_1' }),
   });
-  const manifests = Testing.synth(chart);
+  const manifests = strictSynth(chart);
   const rbg = findObject(manifests, 'RoleBasedGroup', 'qwen32b');
 
   test('matches the reviewed snapshot', () => {
@@ -181,7 +182,7 @@ describe('validation', () => {
     const chart = Testing.chart();
     build(chart);
     try {
-      Testing.synth(chart);
+      strictSynth(chart);
     } catch (e) {
       expect(e).toBeInstanceOf(SglangPdValidationError);
       return (e as SglangPdValidationError).problems.map((p) => `${p.path} ${p.field}=${p.value}: ${p.message}`);
@@ -208,7 +209,8 @@ describe('validation', () => {
     const app = Testing.app();
     const chart = new Chart(app, 'bad');
     tutorialGroup(chart, { prefill: { replicas: -1 } });
-    expect(() => app.synth()).toThrow(SglangPdValidationError);
+    expect(() => app.synth()).toThrow(/replicas = -1: must be an integer from 1 to 1000/);
+    expect(() => synthesize(app)).toThrow(SglangPdValidationError);
     expect(require('fs').readdirSync(app.outdir)).toEqual([]);
   });
 });
@@ -218,5 +220,5 @@ test('dependencies added after construction are checked for cycles', () => {
   const chart = new Chart(app, 'cycle');
   const group = tutorialGroup(chart);
   group.prefill.addDependency(group.router);
-  expect(() => Testing.synth(chart)).toThrow(/router\.dependencies = "router -> prefill -> router": dependencies form a cycle|prefill\.dependencies = "prefill -> router -> prefill": dependencies form a cycle/);
+  expect(() => strictSynth(chart)).toThrow(/router\.dependencies = "router -> prefill -> router": dependencies form a cycle|prefill\.dependencies = "prefill -> router -> prefill": dependencies form a cycle/);
 });

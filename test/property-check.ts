@@ -3,11 +3,12 @@
  * configuration and throws unless it synthesizes cleanly or is refused properly. To look at a
  * counterexample printed by fast-check, paste its spec into `checkConfig` (or `buildApp`).
  */
+import { strictSynth } from './support/check';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Testing, Yaml } from 'cdk8s';
-import { CapacityReport, SglangPdValidationError, synthesize } from '../lib';
+import { Yaml } from 'cdk8s';
+import { CapacityReport, SglangPdValidationError, SglangServerRole, synthesize } from '../lib';
 import {
   AppSpec, Built, FORBIDDEN_TEXT, ServerSpec, YAML_JUNK, apiServerProblems, buildApp, isBadExtraArgs, junkValues,
   podTemplates,
@@ -151,10 +152,10 @@ function checkOutput(spec: AppSpec, built: Built, objs: any[], toDisk: boolean):
     for (const { role, template } of podTemplates(rbg)) {
       const r = g.roles.find((x) => x.roleName === role)!;
       const c = template.spec.containers[0];
-      if (r.isServer) {
+      if (r.gpusPerPod > 0) {
         const limit = c.resources?.limits?.[g.gpu.resourceName];
         if (Number(limit) !== r.gpusPerPod) problems.push(`${role}: GPU limit ${limit} but TP x DP = ${r.gpusPerPod}`);
-        if (g.rdma.enabled && Number(c.resources?.limits?.[g.rdma.resourceName!]) !== g.rdma.count) problems.push(`${role}: RDMA limit differs from the profile`);
+        if (r instanceof SglangServerRole && g.rdma.enabled && Number(c.resources?.limits?.[g.rdma.resourceName!]) !== g.rdma.count) problems.push(`${role}: RDMA limit differs from the profile`);
       }
       if (role === 'router') {
         const ports = (c.ports ?? []).map((p: any) => p.containerPort);
@@ -198,7 +199,7 @@ export function checkConfig(spec: AppSpec, emptyOutdir: string, toDisk = false):
   let objs: any[];
   try {
     built = buildApp(spec, emptyOutdir);
-    objs = Testing.synth(built.chart);
+    objs = strictSynth(built.chart);
   } catch (e) {
     if (!(e instanceof SglangPdValidationError)) {
       throw new Error(`threw ${(e as Error)?.constructor?.name ?? typeof e} instead of SglangPdValidationError: ${(e as Error)?.stack ?? String(e)}`);

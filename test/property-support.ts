@@ -394,7 +394,7 @@ export function configurations(goodWeight: number | 'clean'): fc.Arbitrary<AppSp
     ),
   );
 
-  const imageRef = mostly(fc.constantFrom('lmsysorg/sglang:v0.5.18', 'registry.example.com/sglang@sha256:0123'), oddText);
+  const imageRef = mostly(fc.constantFrom('lmsysorg/sglang:v0.5.18', 'registry.example.com/sglang@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef'), oddText);
 
   const envMap: fc.Arbitrary<Record<string, string>> = fc.dictionary(
     mostly(fc.constantFrom('LOG_LEVEL', 'NCCL_DEBUG', 'HF_HOME', 'a.b-c'), fc.oneof(oddText, fc.constantFrom('SGLANG_HOST_IP', 'POD_NAMESPACE', '1ABC'))),

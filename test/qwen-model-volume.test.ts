@@ -1,3 +1,4 @@
+import { strictSynth } from './support/check';
 import { Chart, Size, Testing } from 'cdk8s';
 import { ModelSource, OssfsVersion, QwenModel, QwenModelVolume, SglangPdValidationError } from '../lib';
 import { findObject, kinds, Manifest } from './util';
@@ -7,7 +8,7 @@ const OSS = { bucket: 'models', endpoint: 'oss-cn-beijing-internal.aliyuncs.com'
 function synth(build: (chart: Chart) => void, namespace?: string): Manifest[] {
   const chart = new Chart(Testing.app(), 'test', { namespace });
   build(chart);
-  return Testing.synth(chart);
+  return strictSynth(chart);
 }
 
 describe('QwenModelVolume', () => {

@@ -4,10 +4,11 @@
  * crashed with an error other than SglangPdValidationError, synthesized YAML the API server
  * rejects, or produced NaN/Infinity in an error message or the capacity report.
  */
+import { strictSynth, warningLines } from './support/check';
 import { Chart, Size, Testing } from 'cdk8s';
 import {
   CapacityReport, GpuProfile, KvCacheDtype, ModelSource, PdServingGroup, PdServingGroupProps, QwenModel, QwenModelVolume,
-  RbgTarget, RdmaProfile, SglangPdValidationError, ValidationProblem, synthesize,
+  RbgTarget, RdmaProfile, SglangPdValidationError, ValidationProblem, synthesize, validate,
 } from '../lib';
 import { validateManifests } from './schema/strict-schema';
 import { Manifest, container, findObject, podTemplate } from './util';
@@ -22,7 +23,7 @@ function outcome(build: (chart: Chart) => void, namespace?: string): Outcome {
   const chart = new Chart(Testing.app(), 'test', { namespace });
   build(chart);
   try {
-    return { objs: Testing.synth(chart) };
+    return { objs: strictSynth(chart) };
   } catch (e) {
     if (!(e instanceof SglangPdValidationError)) throw e;
     return { problems: e.problems };
@@ -98,7 +99,7 @@ describe('wrong manifests accepted', () => {
     for (const resourceName of ['ዹ', '', 'gpu', 'kubernetes.io/gpu']) {
       const gpu = GpuProfile.custom({ name: 'MI300X', memory: Size.gibibytes(192), resourceName });
       expect(refused(group({ gpu }))).toEqual(expect.arrayContaining([
-        `test/pd/prefill gpu.resourceName=${JSON.stringify(resourceName)}: must be an extended resource name with a domain prefix, e.g. "nvidia.com/gpu" or "amd.com/gpu"`,
+        `test/pd/prefill gpu.resourceName=${JSON.stringify(resourceName)}: must be an extended resource name with a domain prefix (not kubernetes.io, requests. or limits.), e.g. "nvidia.com/gpu" or "amd.com/gpu"`,
       ]));
     }
   });
@@ -107,7 +108,7 @@ describe('wrong manifests accepted', () => {
     // Before: RdmaProfile.custom('memory') set limits.memory = 1 (one byte, below the request), and
     // RdmaProfile.custom('nvidia.com/gpu') overwrote the GPU limit with the RDMA count.
     expect(refused(group({ rdma: RdmaProfile.custom('memory') }))).toEqual(expect.arrayContaining([
-      'test/pd/prefill rdma.resourceName="memory": must be an extended resource name with a domain prefix, such as "aliyun/erdma" or "rdma/hca"',
+      'test/pd/prefill rdma.resourceName="memory": must be an extended resource name with a domain prefix (not kubernetes.io, requests. or limits.), such as "aliyun/erdma" or "rdma/hca"',
     ]));
     expect(refused(group({ rdma: RdmaProfile.custom('nvidia.com/gpu'), engine: { tensorParallelSize: 2 } }))).toEqual(expect.arrayContaining([
       'test/pd/prefill rdma.resourceName="nvidia.com/gpu": is also the GPU resource of L20 48GB; the RDMA device needs its own resource',
@@ -120,7 +121,7 @@ describe('wrong manifests accepted', () => {
       const volume = new QwenModelVolume(chart, 'model', { model: QwenModel.QWEN3_0_6B, source: PVC, mountPath: '/dev/shm' });
       new PdServingGroup(chart, 'pd', { name: 'pd', model: volume });
     })).toEqual([
-      'test/model mountPath="/dev/shm": is where serving pods mount their shared memory (/dev/shm); choose another path, e.g. "/models/Qwen3-32B"',
+      'test/model mountPath="/dev/shm": overlaps /dev/shm, which serving pods use for themselves (shared memory, system files); choose another path, e.g. "/models/Qwen3-32B"',
     ]);
   });
 
@@ -161,20 +162,20 @@ describe('wrong manifests accepted', () => {
       new PdServingGroup(chart, 'pd', { name: 'pd', model: volume });
       new PdServingGroup(chart, 'pd2', { name: 'pd', model: volume, gpu: GpuProfile.H100 });
     })).toEqual([
-      'test/pd2 name="pd": is also the name of the group test/pd in the same namespace; their RoleBasedGroups and Services would overwrite each other',
+      expect.stringMatching(/^test\/pd2 name="s-pd-prefill": clashes with test\/pd: both would write Service s-pd-prefill .*RoleBasedGroup.workloads.x-k8s.io pd in namespace default, Service pd in namespace default; give them different names or namespaces$/),
     ]);
     expect(refused((chart) => {
       new QwenModelVolume(chart, 'model', { model: QwenModel.QWEN3_0_6B, source: ModelSource.oss(OSS) });
       new QwenModelVolume(chart, 'model2', { model: QwenModel.QWEN3_8B, source: ModelSource.oss({ ...OSS, path: '/Qwen3-8B/' }) });
     })).toEqual([
-      'test/model2 claimName="llm-model": is also the claim of the OSS volume test/model; both would write the cluster-wide PersistentVolume "llm-model"',
+      'test/model2 name="llm-model": clashes with test/model: both would write cluster-scoped PersistentVolume llm-model, PersistentVolumeClaim llm-model in namespace default; give them different names or namespaces',
     ]);
     const credentials = { accessKeyId: 'LTAI0000000000000000', accessKeySecret: 'x'.repeat(30) };
     expect(refused((chart) => {
       new QwenModelVolume(chart, 'a', { model: QwenModel.QWEN3_0_6B, claimName: 'a', source: ModelSource.oss({ ...OSS, credentials }) });
       new QwenModelVolume(chart, 'b', { model: QwenModel.QWEN3_8B, claimName: 'b', source: ModelSource.oss({ ...OSS, credentials }) });
     })).toEqual([
-      'test/b source.secretName="oss-secret": is also the Secret that test/a writes with its credentials in the same namespace; give each its own secretName',
+      'test/b name="oss-secret": clashes with test/a: both would write Secret oss-secret in namespace default; give them different names or namespaces',
     ]);
     // Different namespaces (separate charts) are fine for groups.
     const app = Testing.app();
@@ -238,7 +239,7 @@ describe('computed NaN or Infinity in messages and reports', () => {
     expect(refused(group({}, custom({ weightsGigabytes: NaN })))).toEqual(['test/model model.weightsGigabytes=NaN: must be a positive number up to 1000000']);
     // The roles do not try to fit a model with bad facts ("must divide the 0 attention heads; valid: ").
     expect(refusedFinite(group({}, custom({ attentionHeads: 0, name: '' })))).toEqual([
-      'test/model model.name="": must be a non-empty name without control characters, e.g. "Qwen3-32B"',
+      'test/model model.name="": must be a name of letters, digits, ".", "_" and "-", e.g. "Qwen3-32B" (it is also the default mount directory)',
       'test/model model.attentionHeads=0: must be an integer from 1 to 65536',
     ]);
     expect(refused(group({}, custom({ kvHeads: 5 })))).toEqual(['test/model model.kvHeads=5: must divide the 32 attention heads (grouped-query attention)']);
@@ -259,18 +260,18 @@ describe('credentials', () => {
     new PdServingGroup(chart, 'pd', { name: 'pd', model: volume });
     const lines: string[] = [];
     synthesize(app, { log: (l) => lines.push(l) });
-    expect(lines).toContain('warning: [test/model] source.credentials = <redacted>: the AccessKey is written in plain text to the Secret "oss-secret" in the manifests;'
+    expect(lines).toContain('warning: [test/model] source.credentials = "<redacted>": the AccessKey is written in plain text to the Secret "oss-secret" in the manifests;'
       + ' prefer an existing Secret (secretName) or RRSA (rrsaRoleName), and keep the output out of version control');
     expect(lines.join('\n')).not.toContain(credentials.accessKeySecret);
-    expect(volume.warnings).toHaveLength(1);
+    expect(validate(volume).warnings).toHaveLength(1);
   });
 
   test('credential flags in extraArgs are warned about, without echoing the value', () => {
     const chart = Testing.chart();
     const volume = new QwenModelVolume(chart, 'model', { model: QwenModel.QWEN3_0_6B, source: PVC });
     const g = new PdServingGroup(chart, 'pd', { name: 'pd', model: volume, router: { extraArgs: ['--api-key', 'sk-live-0123456789'] } });
-    Testing.synth(chart);
-    expect(g.warnings.map((w) => `${w.path} ${w.field}=${w.value}: ${w.message}`)).toContain(
+    strictSynth(chart);
+    expect(warningLines(g)).toContain(
       'test/pd/router extraArgs="--api-key": router extraArgs: --api-key puts a credential in plain text into the manifests (the container args), readable by anyone who can read them or the output directory',
     );
     expect(CapacityReport.of(g).toText()).not.toContain('sk-live-0123456789');

@@ -1,7 +1,9 @@
 import { Testing } from 'cdk8s';
 import {
-  GpuProfile, KvCacheDtype, ModelSource, QwenModel, QwenModelVolume, RbgTarget, RdmaProfile, SglangRole, SglangRoleKind,
+  DecodeRole, GpuProfile, KvCacheDtype, ModelSource, PrefillRole, QwenModel, QwenModelVolume, RbgTarget, RdmaProfile, RouterRole,
 } from '../lib';
+import { SERVER_TYPED_FLAGS } from '../lib/sglang/typed-flags';
+import { errorLines } from './support/check';
 import { flagValues } from './util';
 
 function setup() {
@@ -14,8 +16,7 @@ describe('SglangRole', () => {
   test('a prefill role renders every typed flag with its full name', () => {
     // GIVEN a prefill role with most typed props set
     const { chart, model } = setup();
-    const role = new SglangRole(chart, 'prefill', {
-      kind: SglangRoleKind.PREFILL,
+    const role = new PrefillRole(chart, 'prefill', {
       groupName: 'g',
       model,
       tensorParallelSize: 4,
@@ -45,7 +46,7 @@ describe('SglangRole', () => {
     expect(flagValues(a, '--disaggregation-bootstrap-port')).toEqual(['8998']);
     expect(flagValues(a, '--disaggregation-ib-device')).toEqual(['mlx5_0']);
     expect(a.filter((x) => x.startsWith('-') && !x.startsWith('--'))).toEqual([]);
-    for (const flag of a.filter((x) => x.startsWith('--'))) expect(role.typedFlags).toContain(flag);
+    for (const flag of a.filter((x) => x.startsWith('--'))) expect(Object.keys(SERVER_TYPED_FLAGS)).toContain(flag);
     expect(role.podDnsName(3)).toBe('g-prefill-3.s-g-prefill');
     expect(role.podUrl(0)).toBe('http://g-prefill-0.s-g-prefill:30000');
     expect(role.capacity?.kvBytesPerTokenPerGpu).toBe(2 * 40 * 2 * 128 * 1);
@@ -54,7 +55,7 @@ describe('SglangRole', () => {
 
   test('defaults: TP=1, L20, eRDMA, decode has no bootstrap port', () => {
     const { chart, model } = setup();
-    const role = new SglangRole(chart, 'decode', { kind: SglangRoleKind.DECODE, groupName: 'g', model, rbg: RbgTarget.V0_4 });
+    const role = new DecodeRole(chart, 'decode', { groupName: 'g', model, rbg: RbgTarget.V0_4 });
     expect(role.gpusPerPod).toBe(1);
     expect(role.gpu).toBe(GpuProfile.L20);
     expect(role.bootstrapPort).toBeUndefined();
@@ -63,16 +64,55 @@ describe('SglangRole', () => {
     expect(role.podDnsName(0)).toBe('g-decode-0.g-decode');
   });
 
-  test('a router without routing is refused', () => {
+  test('a router without its prefill and decode roles is refused (a JavaScript caller can omit them)', () => {
+    // GIVEN a router built without workers, as an untyped caller could
     const { chart } = setup();
-    new SglangRole(chart, 'router', { kind: SglangRoleKind.ROUTER, groupName: 'g' });
-    expect(() => Testing.synth(chart)).toThrow(/\[test\/router\] routing = unset: a router role needs routing/);
+    new RouterRole(chart, 'router', { groupName: 'g' } as never);
+    // THEN both missing roles are named
+    expect(errorLines(chart)).toEqual([
+      'test/router prefill=unset: must be a PrefillRole',
+      'test/router decode=unset: must be a DecodeRole',
+    ]);
+  });
+
+  test('props are copied: editing the caller\'s objects after construction changes nothing', () => {
+    // GIVEN a decode role built from arrays and objects the caller keeps
+    const { chart, model } = setup();
+    const extraArgs = ['--log-level', 'info'];
+    const env: Record<string, string> = { A: '1' };
+    const nodeSelector: Record<string, string> = { pool: 'gpu' };
+    const overrides: Record<string, unknown> = { rope_scaling: { rope_type: 'yarn', factor: 2 } };
+    const role = new DecodeRole(chart, 'decode', { groupName: 'g', model, extraArgs, env, nodeSelector, modelOverrideArgs: overrides });
+    // WHEN the caller edits them
+    extraArgs.push('--tp-size', '8');
+    env.B = '$(A)';
+    nodeSelector['bad key!'] = 'x';
+    (overrides.rope_scaling as Record<string, unknown>).factor = 99;
+    // THEN the role renders what it was given, and reports nothing
+    expect(role.extraArgs).toEqual(['--log-level', 'info']);
+    expect(flagValues(role.args, '--json-model-override-args')).toEqual(['{"rope_scaling":{"factor":2,"rope_type":"yarn"}}']);
+    expect(errorLines(chart)).toEqual([]);
+  });
+
+  test('changes through the add methods are validated at synth', () => {
+    // GIVEN a valid decode role
+    const { chart, model } = setup();
+    const role = new DecodeRole(chart, 'decode', { groupName: 'g', model });
+    // WHEN a GPU-layout flag and a bad node label are added later
+    role.addExtraArgs('--tp-size', '8');
+    role.addNodeSelector('pool', 'not a label');
+    // THEN both are refused, naming the typed prop to use
+    expect(errorLines(chart)).toEqual([
+      'test/decode nodeSelector.pool="not a label": must be a label value: empty, or at most 63 characters of a-z, A-Z, 0-9, "-", "_" and ".", starting and ending alphanumeric',
+      'test/decode extraArgs="--tp-size": decode extraArgs: --tp-size is set by the library; use tensorParallelSize instead of extraArgs',
+    ]);
   });
 
   test('environment variables: sorted, validated, reserved names refused', () => {
     const { chart, model } = setup();
-    const role = new SglangRole(chart, 'decode', { kind: SglangRoleKind.DECODE, groupName: 'g', model, env: { B: '2', A: '1' } });
+    const role = new DecodeRole(chart, 'decode', { groupName: 'g', model, env: { B: '2', A: '1' } });
     role.addEnv('SGLANG_HOST_IP', 'x');
     expect(() => Testing.synth(chart)).toThrow(/env = "SGLANG_HOST_IP": is set by the library/);
+    expect(role.args).toEqual(expect.arrayContaining(['--disaggregation-mode', 'decode']));
   });
 });

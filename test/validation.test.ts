@@ -2,8 +2,9 @@
 import { Chart, Size, Testing } from 'cdk8s';
 import {
   GpuProfile, KvCacheDtype, ModelSource, PdServingGroup, PdServingGroupProps, QwenModel, QwenModelVolume,
-  RbgTarget, RdmaProfile, RouterDiscovery, SglangPdValidationError, TransferBackend, ValidationProblem,
+  RbgTarget, RdmaProfile, RouterDiscovery, TransferBackend, ValidationProblem,
 } from '../lib';
+import { problemsOf, warningLines } from './support/check';
 
 function group(overrides: Partial<PdServingGroupProps> = {}, model: QwenModel = QwenModel.QWEN3_32B): Chart {
   const chart = Testing.chart();
@@ -21,14 +22,7 @@ function group(overrides: Partial<PdServingGroupProps> = {}, model: QwenModel = 
 
 /** Problems of a config; [] when it synthesizes. */
 function problems(overrides: Partial<PdServingGroupProps> = {}, model?: QwenModel): ValidationProblem[] {
-  const chart = group(overrides, model);
-  try {
-    Testing.synth(chart);
-    return [];
-  } catch (e) {
-    if (!(e instanceof SglangPdValidationError)) throw e;
-    return e.problems;
-  }
+  return problemsOf(group(overrides, model));
 }
 
 function lines(overrides: Partial<PdServingGroupProps> = {}, model?: QwenModel): string[] {
@@ -38,8 +32,7 @@ function lines(overrides: Partial<PdServingGroupProps> = {}, model?: QwenModel):
 function warnings(overrides: Partial<PdServingGroupProps> = {}, model?: QwenModel): string[] {
   const chart = group(overrides, model);
   Testing.synth(chart);
-  const g = chart.node.findAll().find((c): c is PdServingGroup => c instanceof PdServingGroup)!;
-  return g.warnings.map((w) => `${w.path} ${w.field}=${w.value}: ${w.message}`);
+  return warningLines(chart);
 }
 
 describe('rule 1: tensor parallelism fits the attention heads', () => {
@@ -95,7 +88,7 @@ describe('rule 3: a decode instance holds one request of the context length', ()
   });
   test('a context above the native one needs a YaRN override', () => {
     expect(lines({ engine: { tensorParallelSize: 2, contextLength: 131072 } })).toEqual(expect.arrayContaining([
-      expect.stringContaining('decode contextLength=131072: exceeds the native 40960 tokens of Qwen3-32B; set modelOverrideArgs with a YaRN rope_scaling'),
+      expect.stringContaining('decode contextLength=131072: exceeds the native 40960 tokens of Qwen3-32B; set modelOverrideArgs on prefill and decode to { rope_scaling: { rope_type: \'yarn\''),
     ]));
   });
 });
@@ -214,6 +207,8 @@ describe('rule 10: SGLang flags in extraArgs', () => {
   test('removed flags and invalid choices are refused', () => {
     const out = lines({ decode: { extraArgs: ['--disaggregation-decode-tp', '2', '--load-format', 'magic'] } });
     expect(out).toEqual([
+      // GIVEN --load-format on decode only THEN the sides disagree on how to load the model, too
+      expect.stringContaining('prefill gives --load-format nowhere, decode magic'),
       expect.stringContaining('--disaggregation-decode-tp was removed in SGLang v0.5.10'),
       expect.stringContaining('--load-format value "magic" is not allowed; choose one of'),
     ]);

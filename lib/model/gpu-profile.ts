@@ -1,5 +1,5 @@
 import { Size } from 'cdk8s';
-import { sizeBytes } from '../util/util';
+import { sizeBytes } from '../util/quantity';
 
 /**
  * Options of a custom GPU profile.

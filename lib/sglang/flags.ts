@@ -315,12 +315,14 @@ function resolve(index: ProgramIndex, written: string): Resolved {
 export function checkExtraArgs(
   role: FlagRoleKind,
   args: readonly string[],
-  typedFlags: ReadonlySet<string>,
+  typedFlags: ReadonlySet<string> | ReadonlyMap<string, string>,
+  refused: ReadonlyMap<string, string> = new Map(),
 ): FlagProblem[] {
   const program: FlagProgram = role === 'router' ? 'router' : 'server';
   const index = indexFor(program);
   const product = `${PRODUCT[program]} v${FLAG_CATALOG_VERSIONS[program]}`;
-  const typed = new Set([...typedFlags].map(withDashes));
+  // Flag -> the typed prop to use instead (empty when the caller gave only names).
+  const typed = new Map<string, string>([...typedFlags.entries()].map(([k, v]) => [withDashes(k), v === k ? '' : v]));
   const problems: FlagProblem[] = [];
   const report = (severity: FlagProblem['severity'], flag: string, text: string): void => {
     problems.push({ severity, flag, message: `${role} extraArgs: ${text}` });
@@ -356,10 +358,11 @@ export function checkExtraArgs(
         : previous.inline
           ? `it follows ${previous.written}=…, whose value was given with "=" (write "${previous.written} a b" for several values)`
           : `it follows ${previous.written}, which takes ${describeArity(previous.info)}`;
+      const secret = previous !== undefined && CREDENTIAL_FLAGS[program].includes(previous.info.name);
       report(
         'error',
         previous?.written ?? token,
-        `unexpected value "${token}": ${after}; every value must belong to a --flag`,
+        `unexpected value ${secret ? '(not shown: it follows a credential flag)' : `"${token}"`}: ${after}; every value must belong to a --flag`,
       );
       continue;
     }
@@ -399,7 +402,10 @@ export function checkExtraArgs(
     if (roleRule) {
       report('error', written, `${info.name} ${roleRule}`);
     } else if (typed.has(info.name)) {
-      report('error', written, `${info.name} is already set by the typed prop; remove it from extraArgs`);
+      const instead = typed.get(info.name);
+      report('error', written, instead ? `${info.name} is set by the library; use ${instead} instead of extraArgs` : `${info.name} is already set by the typed prop; remove it from extraArgs`);
+    } else if (refused.has(info.name)) {
+      report('error', written, `${info.name} ${refused.get(info.name)}; remove it from extraArgs`);
     }
 
     const first = seen.get(info.name);
@@ -469,4 +475,29 @@ function describeArity(info: FlagInfo): string {
   if (max === 0) return 'no value';
   if (min === max) return min === 1 ? 'exactly one value' : `exactly ${min} values`;
   return max === 1 ? 'at most one value' : 'a list of values';
+}
+
+/**
+ * The values each flag of `args` is given, by canonical name (flags that are not in the catalog are
+ * left out; `checkExtraArgs` reports them). A switch given alone has the value `true`.
+ */
+export function flagValuesOf(program: FlagProgram, args: readonly string[]): Map<string, string[]> {
+  const index = indexFor(program);
+  const out = new Map<string, string[]>();
+  for (let i = 0; i < args.length; i++) {
+    const token = args[i];
+    if (!isFlagToken(token)) continue;
+    const eq = token.indexOf('=');
+    const found = resolve(index, eq >= 0 ? token.slice(0, eq) : token);
+    if (found.kind === 'unknown') continue;
+    const values = out.get(found.info.name) ?? [];
+    const { max } = arity(found.info);
+    if (eq >= 0) values.push(token.slice(eq + 1));
+    else if (max === 0) values.push(found.kind === 'exact' && found.spelling === 'negation' ? 'false' : 'true');
+    else {
+      for (let n = 0; n < max && i + 1 < args.length && !isFlagToken(args[i + 1]); n++) values.push(args[++i]);
+    }
+    out.set(found.info.name, values);
+  }
+  return out;
 }

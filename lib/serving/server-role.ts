@@ -1,0 +1,230 @@
+import { Duration, Size } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { GpuProfile } from '../model/gpu-profile';
+import { RdmaProfile } from '../model/rdma-profile';
+import { ServerCapacity, serverCapacity } from '../sglang/capacity';
+import { serverArgs } from '../sglang/server-args';
+import { SglangServerOptions, TransferBackend } from '../sglang/server-options';
+import { QwenModelVolume } from '../storage/qwen-model-volume';
+import { frozenJsonCopy, jsonProblem } from '../util/json';
+import { formatQuantity } from '../util/quantity';
+import { Finding } from '../validation/findings';
+import { contextRules, serverRules } from '../validation/server-rules';
+import { fitRules } from '../validation/fit-rules';
+import { PodParts, httpProbe } from './pod-template';
+import { SglangRole, SglangRoleProps } from './sglang-role';
+
+/**
+ * Pod settings only servers have.
+ */
+export interface SglangServerPodOptions {
+  /**
+   * Size limit of the in-memory `/dev/shm` (emptyDir, medium Memory). It counts against the
+   * pod's memory.
+   * @default - no limit
+   */
+  readonly sharedMemory?: Size;
+  /**
+   * How long a pod may take to load the model before it is restarted.
+   * @default 10 minutes plus 10 seconds per GB of weights (about 21 minutes for Qwen3-32B)
+   */
+  readonly startupTimeout?: Duration;
+}
+
+/**
+ * Props of a prefill or decode server role.
+ */
+export interface SglangServerRoleProps extends SglangRoleProps, SglangServerOptions, SglangServerPodOptions {
+  /** The model volume the servers mount. */
+  readonly model: QwenModelVolume;
+  /**
+   * RDMA profile of the pods.
+   * @default RdmaProfile.erdma()
+   */
+  readonly rdma?: RdmaProfile;
+  /**
+   * GPU of the pods.
+   * @default GpuProfile.L20
+   */
+  readonly gpu?: GpuProfile;
+}
+
+/** Env var holding the pod IP, which SGLang's side channels advertise. */
+const HOST_IP_ENV = 'SGLANG_HOST_IP';
+
+/**
+ * An SGLang server (`python3 -m sglang.launch_server`) in PD mode: `PrefillRole` or `DecodeRole`.
+ *
+ * GPUs per pod are derived from the parallelism (TP x DP, or TP with DP attention), never asked
+ * twice; the RDMA resource, `IPC_LOCK`, shared memory, probes and SGLang flags follow from the
+ * props.
+ */
+export abstract class SglangServerRole extends SglangRole {
+  /** Tensor-parallel size. */
+  public readonly tensorParallelSize: number;
+  /** Data-parallel size. */
+  public readonly dataParallelSize: number;
+  /** GPUs per pod: TP x DP, or TP with DP attention. */
+  public readonly gpusPerPod: number;
+  /** RDMA profile in effect. */
+  public readonly rdma: RdmaProfile;
+  /** Transfer backend in effect. */
+  public readonly transferBackend: TransferBackend;
+  /** The model volume. */
+  public readonly model: QwenModelVolume;
+  /** GPU of the pods. */
+  public readonly gpu: GpuProfile;
+  /** The typed SGLang options as given (a frozen copy; `extraArgs` is read with `extraArgs`). */
+  public readonly options: SglangServerOptions;
+  /** `--disaggregation-mode` of this server. */
+  public abstract readonly mode: 'prefill' | 'decode';
+
+  private readonly serverProps: SglangServerRoleProps;
+
+  /**
+   * @param scope parent construct, normally a PdServingGroup
+   * @param id construct id
+   * @param props what the server runs and how (copied)
+   * @param defaultRoleName role name when `props.roleName` is not given
+   */
+  protected constructor(scope: Construct, id: string, props: SglangServerRoleProps, defaultRoleName: string) {
+    const p: SglangServerRoleProps = { ...(props ?? {}) } as SglangServerRoleProps;
+    super(scope, id, p, defaultRoleName, p.extraArgs);
+    const overrides = p.modelOverrideArgs;
+    this.options = Object.freeze({
+      ...p,
+      extraArgs: undefined,
+      modelOverrideArgs: overrides !== undefined && jsonProblem(overrides) === undefined ? frozenJsonCopy(overrides) : overrides,
+    });
+    this.serverProps = p;
+    this.model = p.model;
+    this.rdma = p.rdma ?? RdmaProfile.erdma();
+    this.gpu = p.gpu ?? GpuProfile.L20;
+    this.tensorParallelSize = p.tensorParallelSize ?? 1;
+    this.dataParallelSize = p.dataParallelSize ?? 1;
+    this.gpusPerPod = p.enableDpAttention === true ? this.tensorParallelSize : this.tensorParallelSize * this.dataParallelSize;
+    const rdmaEnabled = this.rdma instanceof RdmaProfile && this.rdma.enabled;
+    this.transferBackend = p.transferBackend ?? (rdmaEnabled ? TransferBackend.MOONCAKE : TransferBackend.MOONCAKE_TCP);
+  }
+
+  /** Prefill bootstrap port; undefined for decode. */
+  public abstract get bootstrapPort(): number | undefined;
+
+  /** Memory and KV-cache capacity of one pod on `gpu`, or undefined while the props are invalid. */
+  public get capacity(): ServerCapacity | undefined {
+    if (!(this.model instanceof QwenModelVolume) || !(this.gpu instanceof GpuProfile)) return undefined;
+    const o = this.options;
+    return serverCapacity({
+      gpuMemoryBytes: this.gpu.memoryBytes,
+      tp: this.tensorParallelSize,
+      dp: this.dataParallelSize,
+      dpAttention: o.enableDpAttention === true,
+      memFractionStatic: o.memFractionStatic,
+      chunkedPrefillSize: o.chunkedPrefillSize,
+      kvCacheDtype: o.kvCacheDtype,
+      contextLength: o.contextLength,
+      model: this.model.model,
+    });
+  }
+
+  /** Command-line arguments of the server (typed flags; `extraArgs` follow them). */
+  public get args(): string[] {
+    return serverArgs({
+      modelPath: this.model.mountPath,
+      mode: this.mode,
+      tensorParallelSize: this.tensorParallelSize,
+      dataParallelSize: this.dataParallelSize,
+      httpPort: this.httpPort,
+      bootstrapPort: this.bootstrapPort,
+      transferBackend: this.transferBackend,
+      ibDevice: this.options.ibDevice ?? this.rdma.ibDevice,
+      options: this.options,
+    });
+  }
+
+  /** @internal */
+  protected get flagRole(): 'prefill' | 'decode' {
+    return this.mode;
+  }
+
+  /** @internal */
+  protected findings(): Finding[] {
+    const own = serverRules({
+      options: this.options,
+      hasModel: this.model instanceof QwenModelVolume,
+      gpu: this.gpu,
+      rdma: this.rdma,
+      transferBackend: this.transferBackend,
+      ibDevice: this.options.ibDevice,
+      tensorParallelSize: this.tensorParallelSize,
+      dataParallelSize: this.dataParallelSize,
+      httpPort: this.httpPort,
+      bootstrapPort: this.bootstrapPort,
+      sharedMemory: this.serverProps.sharedMemory,
+      startupTimeout: this.serverProps.startupTimeout,
+    });
+    const all = [...super.findings(), ...own];
+    const blocking = ['model', 'gpu', 'tensorParallelSize', 'dataParallelSize', 'expertParallelSize', 'memFractionStatic',
+      'contextLength', 'chunkedPrefillSize', 'kvCacheDtype', 'modelOverrideArgs', 'enableDpAttention', 'maxTotalTokens'];
+    const blocked = all.some((f) => f.severity === 'error' && blocking.some((b) => f.field === b || f.field.startsWith(`${b}.`)));
+    // A model whose facts are wrong is reported by its volume; fitting it would only add noise.
+    if (blocked || !this.model.hasValidModel) return all;
+    const capacity = this.capacity;
+    if (capacity === undefined) return all;
+    const context = contextRules(this.model.model, this.options);
+    return [
+      ...all,
+      ...context,
+      ...fitRules({
+        mode: this.mode,
+        model: this.model.model,
+        gpu: this.gpu,
+        tensorParallelSize: this.tensorParallelSize,
+        dataParallelSize: this.dataParallelSize,
+        gpusPerPod: this.gpusPerPod,
+        options: this.options,
+        capacity,
+      }),
+    ];
+  }
+
+  /** @internal */
+  protected podParts(): PodParts {
+    const limits: Record<string, k8s.Quantity> = { [this.gpu.resourceName]: k8s.Quantity.fromNumber(this.gpusPerPod) };
+    if (this.rdma.resourceName !== undefined) limits[this.rdma.resourceName] = k8s.Quantity.fromNumber(this.rdma.count);
+    const shm = this.serverProps.sharedMemory;
+    return {
+      ...this.commonParts(),
+      containerName: 'sglang',
+      module: 'sglang.launch_server',
+      launchArgs: this.args,
+      libraryEnv: [{ name: HOST_IP_ENV, valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }],
+      ports: this.ports(),
+      requests: this.requests(4 * this.gpusPerPod, Size.gibibytes(32 * this.gpusPerPod)),
+      limits,
+      volumeMounts: [
+        { name: 'model', mountPath: this.model.mountPath, readOnly: true },
+        { name: 'dshm', mountPath: '/dev/shm' },
+      ],
+      volumes: [
+        { name: 'model', persistentVolumeClaim: { claimName: this.model.claimName, readOnly: true } },
+        { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: shm === undefined ? undefined : k8s.Quantity.fromString(formatQuantity(shm)) } },
+      ],
+      securityContext: this.rdma.enabled ? { capabilities: { add: ['IPC_LOCK'] } } : undefined,
+      startupProbe: httpProbe('/health', 10, 5, this.startupFailureThreshold()),
+      readinessProbe: httpProbe('/health', 10, 5, 3),
+      livenessProbe: httpProbe('/health', 30, 10, 6),
+    };
+  }
+
+  /** @internal Container ports; prefill adds its bootstrap port. */
+  protected ports(): k8s.ContainerPort[] {
+    return [{ name: 'http', containerPort: this.httpPort, protocol: 'TCP' }];
+  }
+
+  private startupFailureThreshold(): number {
+    const seconds = this.serverProps.startupTimeout?.toSeconds() ?? 600 + 10 * Math.ceil(this.model.model.weightsGigabytes);
+    return Math.max(1, Math.ceil(seconds / 10));
+  }
+}

@@ -1,0 +1,45 @@
+/** JSON values a user may pass (e.g. `modelOverrideArgs`), copied and checked before use. */
+
+/** Why `value` cannot be written as JSON, or undefined when it can. */
+export function jsonProblem(value: unknown, where = '', seen: Set<unknown> = new Set()): string | undefined {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return undefined;
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : `${where || 'the value'} is ${String(value)}, which JSON cannot hold`;
+  if (typeof value === 'bigint') return `${where || 'the value'} is a BigInt, which JSON cannot hold`;
+  if (typeof value !== 'object') return `${where || 'the value'} is a ${typeof value}, which JSON cannot hold`;
+  if (seen.has(value)) return `${where || 'the value'} refers back to itself (a cycle)`;
+  seen.add(value);
+  try {
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        const p = jsonProblem(value[i], `${where}[${i}]`, seen);
+        if (p !== undefined) return p;
+      }
+      return undefined;
+    }
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) return `${where || 'the value'} is a ${proto?.constructor?.name ?? 'class'} instance, not a plain object`;
+    for (const [k, v] of Object.entries(value)) {
+      const p = jsonProblem(v, where ? `${where}.${k}` : k, seen);
+      if (p !== undefined) return p;
+    }
+    return undefined;
+  } finally {
+    seen.delete(value);
+  }
+}
+
+/** A deep, frozen copy of a JSON value; call only when `jsonProblem` found nothing. */
+export function frozenJsonCopy<T>(value: T): T {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return Object.freeze(value.map((x) => frozenJsonCopy(x))) as unknown as T;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = frozenJsonCopy(v);
+  return Object.freeze(out) as T;
+}
+
+/** JSON with sorted keys, so the same object always gives the same text. */
+export function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v) => (v && typeof v === 'object' && !Array.isArray(v)
+    ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]))
+    : v));
+}

@@ -1,0 +1,143 @@
+import { ApiObject, App, Chart, YamlOutputType } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { manifestRules } from './manifest-rules';
+import { ValidationProblem } from './problem';
+import { addAppRule } from './register';
+
+/**
+ * Rules that look at the whole app at once, registered once per construct tree:
+ *
+ * - every object (ours, and any other object in the app) has a unique name per kind and
+ *   namespace, where "no namespace" means `default` and cluster-scoped kinds are unique app-wide;
+ * - our objects never clash with what the targeted controller creates for any group in the same
+ *   namespace (headless Services and workloads named after group and role);
+ * - a group's model volume lives in the group's namespace;
+ * - with `YamlOutputType.FILE_PER_RESOURCE` no two objects share a file name;
+ * - each of our objects passes the manifest rules (sizes, YAML 1.1 types).
+ */
+
+/** What one of our constructs tells the app-wide rules. */
+export interface AppFacts {
+  /** Objects the controller will create on the construct's behalf. */
+  readonly controllerObjects?: ReadonlyArray<{ readonly kind: string; readonly name: string; readonly why: string }>;
+  /** Constructs that must be in the same namespace as this one. */
+  readonly sameNamespaceAs?: ReadonlyArray<{ readonly construct: IConstruct; readonly field: string }>;
+}
+
+const facts = new WeakMap<IConstruct, () => AppFacts>();
+
+/** Kinds without a namespace (of those an app of this library may hold). */
+const CLUSTER_SCOPED = new Set(['PersistentVolume', 'Namespace', 'ClusterRole', 'ClusterRoleBinding', 'StorageClass', 'CustomResourceDefinition', 'PriorityClass', 'ClusterEngineRuntimeProfile']);
+
+/**
+ * Registers `construct` as one of ours for the app-wide rules, with what it tells them.
+ * @internal
+ */
+export function registerAppRules(construct: IConstruct, tell: () => AppFacts = () => ({})): void {
+  facts.set(construct, tell);
+  addAppRule(construct, 'cdk8s-sglang-pd', appRules);
+}
+
+function namespaceOf(c: IConstruct): string {
+  try {
+    return Chart.of(c).namespace ?? 'default';
+  } catch {
+    return 'default';
+  }
+}
+
+function isOurs(c: IConstruct): boolean {
+  return c.node.scopes.some((s) => facts.has(s));
+}
+
+interface Entry { readonly key: string; readonly name: string; readonly path: string; readonly what: string; readonly ours: boolean }
+
+/** The object as it will be written; undefined while its construct's props are invalid (reported by that construct). */
+function jsonOf(o: ApiObject): unknown {
+  try {
+    return o.toJson();
+  } catch {
+    return undefined;
+  }
+}
+
+function appRules(root: IConstruct): ValidationProblem[] {
+  const problems: ValidationProblem[] = [];
+  const all = root.node.findAll();
+  const objects = all.filter((c): c is ApiObject => c instanceof ApiObject);
+  const seen = new Map<string, Entry>();
+  // One problem per pair of clashing constructs, listing every object they share.
+  const clashes = new Map<string, { path: string; name: string; other: string; what: string[] }>();
+  const claim = (e: Entry): void => {
+    const first = seen.get(e.key);
+    if (first === undefined) {
+      seen.set(e.key, e);
+      return;
+    }
+    if (!e.ours && !first.ours) return;
+    const pair = `${e.path}\n${first.path}`;
+    const clash = clashes.get(pair) ?? { path: e.path, name: e.name, other: first.path || '(app)', what: [] };
+    clash.what.push(e.what);
+    clashes.set(pair, clash);
+  };
+  for (const c of all) {
+    const tell = facts.get(c);
+    if (tell === undefined) continue;
+    const ns = namespaceOf(c);
+    const f = tell();
+    for (const o of f.controllerObjects ?? []) {
+      claim({ key: `${o.kind}|${ns}|${o.name}`, name: o.name, path: c.node.path, what: `${o.kind} ${o.name} (${o.why})`, ours: true });
+    }
+    for (const other of f.sameNamespaceAs ?? []) {
+      const otherNs = namespaceOf(other.construct);
+      if (otherNs !== ns) {
+        problems.push({ path: c.node.path, field: other.field, value: JSON.stringify(other.construct.node.path), message: `is in namespace ${otherNs}, but this construct is in namespace ${ns}; pods can only mount a claim of their own namespace` });
+      }
+    }
+  }
+  for (const o of objects) {
+    const ours = isOurs(o);
+    const scoped = CLUSTER_SCOPED.has(o.kind);
+    const ns = scoped ? '' : o.metadata.namespace ?? 'default';
+    const group = o.apiGroup;
+    claim({
+      key: `${o.kind}|${ns}|${o.name}`,
+      name: o.name,
+      path: o.node.scope?.node.path ?? o.node.path,
+      what: scoped ? `cluster-scoped ${o.kind} ${o.name}` : `${o.kind}${group === '' || group === 'core' ? '' : `.${group}`} ${o.name} in namespace ${ns}`,
+      ours,
+    });
+    if (ours) {
+      for (const m of manifestRules(jsonOf(o), `${o.kind}/${o.name}`)) {
+        if (m.severity === 'error') problems.push({ path: o.node.scope?.node.path ?? o.node.path, field: m.field, value: m.value, message: m.message });
+      }
+    }
+  }
+  for (const c of clashes.values()) {
+    problems.push({ path: c.path, field: 'name', value: JSON.stringify(c.name), message: `clashes with ${c.other}: both would write ${c.what.join(', ')}; give them different names or namespaces` });
+  }
+  if (root instanceof App && root.yamlOutputType === YamlOutputType.FILE_PER_RESOURCE) {
+    const files = new Map<string, ApiObject>();
+    for (const o of objects) {
+      const file = `${o.kind}.${o.name}`.replace(/[^0-9a-zA-Z-_.]/g, '');
+      const first = files.get(file);
+      if (first === undefined) files.set(file, o);
+      else if (isOurs(o) || isOurs(first)) {
+        problems.push({ path: o.node.scope?.node.path ?? o.node.path, field: 'name', value: JSON.stringify(o.name), message: `would be written to ${file}${root.outputFileExtension} like the ${first.kind} of ${first.node.scope?.node.path}, overwriting it (YamlOutputType.FILE_PER_RESOURCE writes every chart into one folder); give them different names or use FOLDER_PER_CHART_FILE_PER_RESOURCE` });
+      }
+    }
+  }
+  return problems;
+}
+
+/**
+ * Warnings of the manifest rules for our objects under `scope` (sizes near kubectl's limits).
+ * @internal
+ */
+export function manifestWarnings(scope: IConstruct): ValidationProblem[] {
+  return scope.node.findAll()
+    .filter((c): c is ApiObject => c instanceof ApiObject && isOurs(c))
+    .flatMap((o) => manifestRules(jsonOf(o), `${o.kind}/${o.name}`)
+      .filter((m) => m.severity === 'warning')
+      .map((m) => ({ path: o.node.scope?.node.path ?? o.node.path, field: m.field, value: m.value, message: m.message })));
+}

@@ -1,0 +1,68 @@
+import { GpuProfile } from '../model/gpu-profile';
+import { QwenModel } from '../model/qwen-model';
+import { MIN_KV_POOL_BYTES, ServerCapacity, gib } from '../sglang/capacity';
+import { SglangServerOptions } from '../sglang/server-options';
+import { Finding, Findings } from './findings';
+
+/**
+ * A server whose props passed their own rules, with the model it serves.
+ * @internal
+ */
+export interface FitState {
+  /** `decode` servers must hold one full-context request. */
+  readonly mode: 'prefill' | 'decode';
+  readonly model: QwenModel;
+  readonly gpu: GpuProfile;
+  readonly tensorParallelSize: number;
+  readonly dataParallelSize: number;
+  readonly gpusPerPod: number;
+  readonly options: SglangServerOptions;
+  readonly capacity: ServerCapacity;
+}
+
+function divisors(n: number): number[] {
+  const out: number[] = [];
+  for (let d = 1; d <= n; d++) if (n % d === 0) out.push(d);
+  return out;
+}
+
+/**
+ * Model-aware rules: parallelism against the model's heads and experts, GPUs per node, memory fit
+ * and KV room for one full-context request.
+ * @internal
+ */
+export function fitRules(s: FitState): Finding[] {
+  const f = new Findings();
+  const { model, gpu } = s;
+  const tp = s.tensorParallelSize;
+  const o = s.options;
+  if (model.attentionHeads % tp !== 0) {
+    f.error('tensorParallelSize', tp, `must divide the ${model.attentionHeads} attention heads of ${model.name}; valid: ${divisors(model.attentionHeads).filter((d) => d <= 64).join(', ')}`);
+    return f.list;
+  }
+  if (tp > model.kvHeads) {
+    f.warn('tensorParallelSize', tp, `is above the ${model.kvHeads} KV heads of ${model.name}: each KV head is replicated on ${tp / model.kvHeads} GPUs, so KV memory per token does not shrink further`);
+  }
+  const ep = o.expertParallelSize;
+  if (ep !== undefined) {
+    if (model.moe === undefined) {
+      f.error('expertParallelSize', ep, `applies to mixture-of-experts models only; ${model.name} is dense`);
+    } else if (model.moe.experts % ep !== 0 || s.gpusPerPod % ep !== 0) {
+      f.error('expertParallelSize', ep, `must divide both the ${model.moe.experts} experts of ${model.name} and the ${s.gpusPerPod} GPUs of a pod`);
+    }
+  }
+  if (s.gpusPerPod > gpu.gpusPerNode) {
+    f.error('tensorParallelSize', tp, `TP x DP = ${s.gpusPerPod} GPUs per pod, but a ${gpu.name} node has ${gpu.gpusPerNode}; a pod cannot span nodes`);
+  }
+  const c = s.capacity;
+  const arithmetic = `${c.memFractionStatic} x ${gib(c.gpuMemoryBytes)} (${gpu.name}) = ${gib(c.usableBytes)} usable per GPU`
+    + `${c.memFractionEstimated ? ' (memFractionStatic estimated as SGLang picks it)' : ''}; weights ${gib(model.weightsBytes)} / TP ${tp} = ${gib(c.weightsPerGpuBytes)} per GPU`;
+  if (c.kvPoolPerGpuBytes < MIN_KV_POOL_BYTES) {
+    f.error('tensorParallelSize', tp, `${model.name} does not fit: ${arithmetic}, leaving ${gib(c.kvPoolPerGpuBytes)} for the KV cache, below the minimum ${gib(MIN_KV_POOL_BYTES)}; use a larger TP, a GPU with more memory, or a higher memFractionStatic`);
+    return f.list;
+  }
+  if (s.mode === 'decode' && c.fullContextRequestsPerInstance < 1) {
+    f.error('contextLength', c.contextLength, `a decode instance cannot hold one request of ${c.contextLength} tokens: ${arithmetic}, KV pool ${gib(c.kvPoolPerGpuBytes)} per GPU / ${c.kvBytesPerTokenPerGpu} bytes per token = ${c.kvTokensPerInstance / s.dataParallelSize} tokens; lower contextLength, use fp8 KV cache, a larger TP or bigger GPUs`);
+  }
+  return f.list;
+}

@@ -1,0 +1,102 @@
+import { IConstruct } from 'constructs';
+import { Finding } from './findings';
+import { ValidationProblem, formatProblem } from './problem';
+
+/**
+ * How constructs of this library hand their rules to cdk8s: each construct registers a producer of
+ * findings with `node.addValidation`, so a plain `app.synth()` fails with every message (ours and
+ * the app's own), and `synthesize()` can read the same findings as structured problems.
+ */
+
+type Producer = () => readonly Finding[];
+type AppRule = (root: IConstruct) => readonly ValidationProblem[];
+
+const producers = new WeakMap<IConstruct, Producer[]>();
+const appRules = new WeakMap<IConstruct, Map<string, AppRule>>();
+
+/**
+ * Registers `produce` as a validation of `construct`; it runs at synth time, over the construct's
+ * state as it is then.
+ * @internal
+ */
+export function addRules(construct: IConstruct, produce: Producer): void {
+  const list = producers.get(construct);
+  if (list !== undefined) {
+    list.push(produce);
+    return;
+  }
+  producers.set(construct, [produce]);
+  construct.node.addValidation({
+    validate: () => findingsOf(construct)
+      .filter((f) => f.severity === 'error')
+      .map((f) => formatProblem({ path: '', field: f.field, value: f.value, message: f.message }).replace(/^\[\] /, '')),
+  });
+}
+
+/**
+ * Registers a rule over the whole construct tree of `scope`, once per tree and `id` however many
+ * constructs ask for it.
+ * @internal
+ */
+export function addAppRule(scope: IConstruct, id: string, rule: AppRule): void {
+  const root = scope.node.root;
+  let rules = appRules.get(root);
+  if (rules === undefined) {
+    rules = new Map();
+    appRules.set(root, rules);
+    const registered = rules;
+    root.node.addValidation({
+      validate: () => [...registered.values()].flatMap((r) => r(root)).map((p) => formatProblem(p)),
+    });
+  }
+  if (!rules.has(id)) rules.set(id, rule);
+}
+
+/** Every finding of one construct's own rules, errors and warnings. */
+function findingsOf(construct: IConstruct): Finding[] {
+  return (producers.get(construct) ?? []).flatMap((p) => [...p()]);
+}
+
+/** True when `construct` has rules of this library. */
+function hasRules(construct: IConstruct): boolean {
+  return producers.has(construct);
+}
+
+/**
+ * Every problem of the tree under `root`, in construct order: our constructs' errors, our app-wide
+ * rules, and the messages of any other `node.addValidation` (the app's own).
+ * @internal
+ */
+export function collectProblems(root: IConstruct): { errors: ValidationProblem[]; warnings: ValidationProblem[] } {
+  const errors: ValidationProblem[] = [];
+  const warnings: ValidationProblem[] = [];
+  for (const c of root.node.findAll()) {
+    const path = c.node.path;
+    const ours = hasRules(c) ? findingsOf(c).map((f) => ({ ...f, path })) : [];
+    const own = new Set<string>();
+    for (const f of ours) {
+      const p: ValidationProblem = { path, field: f.field, value: f.value, message: f.message };
+      (f.severity === 'error' ? errors : warnings).push(p);
+      own.add(formatProblem({ ...p, path: '' }).replace(/^\[\] /, ''));
+    }
+    const appRulesHere = appRules.get(c);
+    const fromAppRules = appRulesHere === undefined ? [] : [...appRulesHere.values()].flatMap((r) => r(c));
+    errors.push(...fromAppRules);
+    const app = new Set(fromAppRules.map((p) => formatProblem(p)));
+    for (const message of c.node.validate()) {
+      if (own.has(message) || app.has(message)) continue;
+      errors.push({ path: path === '' ? '(app)' : path, field: '', value: '', message });
+    }
+  }
+  return { errors, warnings };
+}
+
+/**
+ * Warnings of the constructs under `scope` (our rules only).
+ * @internal
+ */
+export function collectWarnings(scope: IConstruct): ValidationProblem[] {
+  return scope.node.findAll().filter(hasRules).flatMap((c) => findingsOf(c)
+    .filter((f) => f.severity === 'warning')
+    .map((f) => ({ path: c.node.path, field: f.field, value: f.value, message: f.message })));
+}
