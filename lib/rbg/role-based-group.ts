@@ -42,7 +42,7 @@ export function createRoleBasedGroup(
   // quantities and int-or-strings through `.value`, which the core types also provide.
   switch (target) {
     case RbgTarget.V0_7:
-      return new (load.v07().RoleBasedGroupV1Alpha2)(scope, 'Resource', {
+      return new (load.v07().RoleBasedGroup)(scope, 'Resource', {
         metadata,
         spec: Lazy.any({
           produce: () => ({
@@ -53,7 +53,7 @@ export function createRoleBasedGroup(
               standalonePattern: { template: r.template },
             })),
           }),
-        }) as unknown as rbg.RoleBasedGroupV1Alpha2Spec,
+        }) as unknown as rbg.RoleBasedGroupSpec,
       });
     case RbgTarget.V0_6:
       return new (load.v06().RoleBasedGroup)(scope, 'Resource', {
