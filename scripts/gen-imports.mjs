@@ -37,8 +37,8 @@ const TARGETS = [
 const GROUP = 'workloads.x-k8s.io';
 const moduleFile = (t) => `${t.name}-${GROUP}.ts`;
 const upstreamUrl = (t) => `${UPSTREAM}/${t.tag}/${CRD_PATH}`;
-const localRoot = () => process.env.RBG_SOURCES ?? path.join('..', 'shared', 'rbg');
-const localPath = (t) => path.join(localRoot(), t.tag, CRD_PATH);
+const DEFAULT_SOURCES = path.join('..', 'shared', 'rbg');
+const localPath = (t, root = process.env.RBG_SOURCES ?? DEFAULT_SOURCES) => path.join(root, t.tag, CRD_PATH);
 
 function fail(message) {
   process.stderr.write(`gen-imports: ${message}\n`);
@@ -113,7 +113,7 @@ function cdk8sImport(work, out, specs) {
 /** cdk8s.yaml must list exactly the table's pinned URLs and local files. */
 function checkCdk8sYaml() {
   const config = YAML.parse(fs.readFileSync(path.join(ROOT, 'cdk8s.yaml'), 'utf8'));
-  const want = [...TARGETS.map((t) => `${t.name}:=${upstreamUrl(t)}`), ...TARGETS.map((t) => `${t.name}:=${localPath(t)}`)];
+  const want = [...TARGETS.map((t) => `${t.name}:=${upstreamUrl(t)}`), ...TARGETS.map((t) => `${t.name}:=${localPath(t, DEFAULT_SOURCES)}`)];
   const have = config.imports ?? [];
   if (JSON.stringify(have) !== JSON.stringify(want)) fail(`cdk8s.yaml imports: must be\n${want.map((w) => `  - ${w}`).join('\n')}`);
 }
