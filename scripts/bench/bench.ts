@@ -1,18 +1,27 @@
 /**
- * `npm run bench`: synth performance in one run.
+ * `npm run bench`: synth performance, the only place where performance targets live.
  *
- *   (a) baseline: `npm run bench:baseline`, a minimal cdk8s app with one empty Chart, run by the
- *       same runner and the same CLI as `npm run synth`;
- *   (b) `npm run synth` of the default main.ts;
- *   (c) in-process synthesis (construct + validate + write YAML + capacity report) of 1, 10, 100
- *       and 200 PdServingGroups of mixed models and topologies (scripts/bench/groups.ts).
+ *   (1) Paired runs A B A B ... in fresh processes: A = an empty cdk8s chart
+ *       (scripts/bench/baseline.ts), B = the default app (main.ts), both started with the command
+ *       line of `npm run synth` (package.json, without npm itself), writing to a temporary
+ *       CDK8S_OUTDIR. Reported as the ratio of the medians B / A, and B - A (what the library
+ *       adds to an empty cdk8s app). Target: B / A <= 1.3.
+ *   (2) 250, 500 and 1,000 mixed PdServingGroups (scripts/bench/groups.ts) built and synthesized
+ *       in this process, the sizes interleaved round by round, with a GC before each. Target:
+ *       linear, i.e. the time per group at the largest size is at most 1.25 x the time per
+ *       group at the smallest. The least-squares fit (slope, intercept, R^2) is printed too.
  *
- * Every measurement is repeated (`--runs`, at least 5; default 7) after one warm-up, (a) and (b)
- * interleaved; the table shows medians. Results go to bench/results.json (`--out FILE`). With
- * `--check` the exit code is 1 when a target is missed. The load average is printed because
- * other work on the machine inflates wall times.
+ * With `--runners` (1) is repeated for each TypeScript runner that is installed (see
+ * scripts/bench/runners.ts): scripts/ts-register.cjs, @swc-node/register, tsx and the
+ * precompiled output of tsc run by plain node. The ratio alone favours a runner with a slow
+ * start (it slows A as much as B), so B and B - A are printed beside it.
  *
- * Options: --runs N, --sizes 1,10,100,200, --out FILE, --check, --skip-cli (only (c)).
+ * CPU time (user + system) of each child is read from /proc where there is one and printed beside
+ * the wall time: it is less disturbed by other work on the machine.
+ *
+ * Options: --pairs N (default 21), --rounds N (default 5), --sizes 250,500,1000, --runners [a,b],
+ * --skip-cli, --skip-groups, --check (exit code 1 when a target is missed), --out FILE (default
+ * bench/results.json). The load average is printed: other work on the machine inflates times.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -21,194 +30,187 @@ import * as path from 'path';
 import { App } from 'cdk8s';
 import { synthesize } from '../../lib';
 import { benchChart } from './groups';
+import { projectRunner, Runner, RUNNERS } from './runners';
+import { linearFit, median, pairedStats, PairedStats, round, table } from './stats';
 
 const ROOT = path.resolve(__dirname, '..', '..');
+const RATIO_TARGET = 1.3;
+const LINEARITY_TARGET = 1.25;
 
 interface Args {
-  runs: number;
+  pairs: number;
+  rounds: number;
   sizes: number[];
-  out: string;
-  check: boolean;
+  runners?: string[];
   skipCli: boolean;
+  skipGroups: boolean;
+  check: boolean;
+  out: string;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { runs: 7, sizes: [1, 10, 100, 200], out: path.join(ROOT, 'bench', 'results.json'), check: false, skipCli: false };
+  const args: Args = { pairs: 21, rounds: 5, sizes: [250, 500, 1000], skipCli: false, skipGroups: false, check: false, out: path.join(ROOT, 'bench', 'results.json') };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--runs') args.runs = Math.max(5, Number(argv[++i]));
-    else if (a === '--sizes') args.sizes = argv[++i].split(',').map(Number);
-    else if (a === '--out') args.out = path.resolve(argv[++i]);
-    else if (a === '--check') args.check = true;
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--pairs') args.pairs = Math.max(5, Number(value()));
+    else if (a === '--rounds') args.rounds = Math.max(3, Number(value()));
+    else if (a === '--sizes') args.sizes = value().split(',').map(Number);
+    else if (a === '--runners') args.runners = argv[i + 1] !== undefined && !argv[i + 1].startsWith('--') ? value().split(',') : RUNNERS.map((r) => r.name);
     else if (a === '--skip-cli') args.skipCli = true;
+    else if (a === '--skip-groups') args.skipGroups = true;
+    else if (a === '--check') args.check = true;
+    else if (a === '--out') args.out = path.resolve(value());
     else throw new Error(`unknown option ${a}`);
   }
-  if (!args.sizes.every((n) => Number.isInteger(n) && n > 0)) throw new Error('--sizes: positive integers');
+  if (!args.sizes.every((n) => Number.isInteger(n) && n > 0) || args.sizes.length < 2) throw new Error('--sizes: at least two positive integers');
+  if (!Number.isFinite(args.pairs) || !Number.isFinite(args.rounds)) throw new Error('--pairs and --rounds take numbers');
+  args.sizes.sort((x, y) => x - y);
   return args;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+const log = (s = '') => process.stdout.write(`${s}\n`);
+const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+
+/** Clock ticks per second of /proc/<pid>/stat (Linux), or undefined where there is none. */
+const CLK_TCK = ((): number | undefined => {
+  if (!fs.existsSync('/proc/self/stat')) return undefined;
+  const r = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
+  const n = Number(r.stdout);
+  return r.status === 0 && n > 0 ? n : undefined;
+})();
+
+/** CPU time (user + system, ms) of this process's reaped children so far, from /proc (Linux). */
+function childrenCpuMs(): number {
+  if (CLK_TCK === undefined) return NaN;
+  const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // After the command name: state is field 3, cutime field 16, cstime field 17 (proc(5)).
+  return ((Number(fields[13]) + Number(fields[14])) * 1000) / CLK_TCK;
 }
 
-function round(x: number, digits = 1): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}
-
-/** Least-squares slope of y over x. */
-function slope(points: Array<[number, number]>): number {
-  const n = points.length;
-  const mx = points.reduce((s, [x]) => s + x, 0) / n;
-  const my = points.reduce((s, [, y]) => s + y, 0) / n;
-  const num = points.reduce((s, [x, y]) => s + (x - mx) * (y - my), 0);
-  const den = points.reduce((s, [x]) => s + (x - mx) ** 2, 0);
-  return den === 0 ? NaN : num / den;
-}
-
-/** Wall time of one `npm run <script>`, in ms; throws when it fails. */
-function npmRun(script: string): number {
-  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+/** Wall and CPU time in ms of one fresh `node <args>` in the repository, output to `outdir`. */
+function runNode(args: readonly string[], outdir: string): { wall: number; cpu: number } {
+  const cpu0 = childrenCpuMs();
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(npm, ['run', script], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.status !== 0) throw new Error(`npm run ${script} failed (${r.status ?? r.signal}):\n${r.stderr}`);
-  return ms;
+  const r = spawnSync(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, CDK8S_OUTDIR: outdir },
+    stdio: ['ignore', 'ignore', 'pipe'],
+    encoding: 'utf8',
+  });
+  const wall = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`node ${args.join(' ')} failed (${r.status ?? r.signal}):\n${r.stderr}`);
+  return { wall, cpu: childrenCpuMs() - cpu0 };
 }
 
-interface InProcess {
-  total: number;
-  construct: number;
-  synth: number;
+/** Paired runs of `runner`: two warm-ups each, then `pairs` times baseline then app. */
+function measurePairs(runner: Runner, pairs: number): { wall: PairedStats; cpu: PairedStats } {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-sglang-pd-bench-'));
+  try {
+    const a = runner.command('scripts/bench/baseline');
+    const b = runner.command('main');
+    for (let i = 0; i < 2; i++) {
+      runNode(a, outdir);
+      runNode(b, outdir);
+    }
+    const baseline: Array<{ wall: number; cpu: number }> = [];
+    const app: Array<{ wall: number; cpu: number }> = [];
+    for (let i = 0; i < pairs; i++) {
+      baseline.push(runNode(a, outdir));
+      app.push(runNode(b, outdir));
+    }
+    return {
+      wall: pairedStats(baseline.map((x) => x.wall), app.map((x) => x.wall)),
+      cpu: pairedStats(baseline.map((x) => x.cpu), app.map((x) => x.cpu)),
+    };
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
 }
 
-/** Builds and synthesizes an app of `count` groups in this process. */
-function synthGroups(count: number, outdir: string): InProcess {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  gc?.();
+/** Builds and synthesizes `count` groups in this process; total wall time in ms. */
+function synthGroups(count: number, outdir: string): number {
+  (globalThis as { gc?: () => void }).gc?.();
   const t0 = performance.now();
   const app = new App({ outdir });
   benchChart(app, count);
-  const t1 = performance.now();
   const reports = synthesize(app, { log: () => undefined });
-  const t2 = performance.now();
+  const ms = performance.now() - t0;
   if (reports.length !== count) throw new Error(`expected ${count} capacity reports, got ${reports.length}`);
-  return { total: t2 - t0, construct: t1 - t0, synth: t2 - t1 };
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')).join('\n');
+  fs.rmSync(outdir, { recursive: true, force: true });
+  return ms;
 }
 
 function main(): void {
   const args = parseArgs(process.argv.slice(2));
-  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-  const loadBefore = os.loadavg();
-  const log = (s: string) => process.stdout.write(`${s}\n`);
-  log(`cdk8s-sglang-pd bench: ${args.runs} runs each, node ${process.version}, ${os.cpus().length} CPUs, load average ${loadBefore.map((x) => x.toFixed(2)).join(' ')}`);
-
-  // (a) and (b): whole commands, interleaved after one warm-up each.
-  const cli = { baseline: [] as number[], synth: [] as number[] };
-  if (!args.skipCli) {
-    log(`(a) npm run bench:baseline  = ${pkg.scripts['bench:baseline']}`);
-    log(`(b) npm run synth           = ${pkg.scripts.synth}`);
-    npmRun('bench:baseline');
-    npmRun('synth');
-    for (let i = 0; i < args.runs; i++) {
-      cli.baseline.push(npmRun('bench:baseline'));
-      cli.synth.push(npmRun('synth'));
-    }
-  }
-
-  // (c): in-process, after a warm-up of every size (which also loads every RBG release's types).
-  const outRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-sglang-pd-bench-'));
-  const inproc = new Map<number, InProcess[]>(args.sizes.map((n) => [n, []]));
-  try {
-    for (const n of args.sizes) synthGroups(n, path.join(outRoot, `warm-${n}`));
-    for (let i = 0; i < args.runs; i++) {
-      for (const n of args.sizes) inproc.get(n)!.push(synthGroups(n, path.join(outRoot, `n-${n}`)));
-    }
-  } finally {
-    fs.rmSync(outRoot, { recursive: true, force: true });
-  }
-  const loadAfter = os.loadavg();
-
-  const med = new Map(args.sizes.map((n) => {
-    const runs = inproc.get(n)!;
-    return [n, { total: median(runs.map((r) => r.total)), construct: median(runs.map((r) => r.construct)), synth: median(runs.map((r) => r.synth)) }];
-  }));
-  const lo = Math.min(...args.sizes);
-  const hi = Math.max(...args.sizes);
-  const marginal = (med.get(hi)!.total - med.get(lo)!.total) / (hi - lo);
-  const regression = slope(args.sizes.map((n) => [n, med.get(n)!.total]));
-  const a = args.skipCli ? NaN : median(cli.baseline);
-  const b = args.skipCli ? NaN : median(cli.synth);
-  const t100 = med.get(100)?.total;
-  const t200 = med.get(200)?.total;
-
-  log('');
-  if (!args.skipCli) {
-    const row = (label: string, xs: number[]) => [label, median(xs).toFixed(0), Math.min(...xs).toFixed(0), Math.max(...xs).toFixed(0)];
-    log(table([
-      ['command (wall, ms)', 'median', 'min', 'max'],
-      row('(a) npm run bench:baseline', cli.baseline),
-      row('(b) npm run synth', cli.synth),
-      ['(b)/(a)', (b / a).toFixed(2), '', ''],
-    ]));
-    log('');
-  }
-  log(table([
-    ['(c) in-process groups', 'total ms', 'construct ms', 'synth ms', 'ms/group'],
-    ...args.sizes.map((n) => {
-      const m = med.get(n)!;
-      return [String(n), m.total.toFixed(1), m.construct.toFixed(1), m.synth.toFixed(1), (m.total / n).toFixed(2)];
-    }),
-  ]));
-  log(`marginal cost per group: ${marginal.toFixed(2)} ms ((t${hi} - t${lo}) / ${hi - lo}); regression slope ${regression.toFixed(2)} ms`);
-  if (t100 !== undefined && t200 !== undefined) log(`t200 / t100 = ${(t200 / t100).toFixed(2)}`);
-
+  if ((globalThis as { gc?: unknown }).gc === undefined) log('note: run with --expose-gc (npm run bench does) for a GC before each in-process measurement');
+  log(`cdk8s-sglang-pd bench: node ${process.version}, ${os.cpus().length} CPUs, load average ${load()}`);
   const targets: Array<{ target: string; value: number; limit: number; ok: boolean }> = [];
-  const target = (name: string, value: number | undefined, limit: number) => {
-    if (value === undefined || Number.isNaN(value)) return;
-    targets.push({ target: name, value: round(value, 3), limit, ok: value <= limit });
-  };
-  target('(b)/(a) <= 1.5', b / a, 1.5);
-  target('(b) <= 1500 ms', b, 1500);
-  target('marginal <= 10 ms/group', marginal, 10);
-  target('200 groups <= 3000 ms', t200, 3000);
-  target('t200 / t100 <= 2.2', t200 !== undefined && t100 !== undefined ? t200 / t100 : undefined, 2.2);
+  const results: Record<string, unknown> = { node: process.version, cpus: os.cpus().length, loadAverageBefore: os.loadavg().map((x) => round(x, 2)) };
+
+  if (!args.skipCli) {
+    const project = projectRunner(ROOT);
+    log(`\n(1) ${args.pairs} pairs A B: A = empty chart, B = main.ts, run as \`npm run synth\` runs main.ts: node ${project.command('main').join(' ')}`);
+    const runners: Runner[] = [project];
+    for (const name of args.runners ?? []) {
+      const r = RUNNERS.find((x) => x.name === name);
+      if (r === undefined) throw new Error(`unknown runner ${name} (${RUNNERS.map((x) => x.name).join(', ')})`);
+      const missing = r.missing(ROOT);
+      if (missing !== undefined) log(`    ${r.name}: skipped, ${missing}`);
+      else runners.push(r);
+    }
+    const rows = [['runner', 'A ms', 'B ms', 'B / A', 'B - A ms', 'B/A per pair', 'CPU: A ms', 'B ms', 'B / A', 'load after']];
+    const measured: Record<string, { wall: PairedStats; cpu: PairedStats }> = {};
+    for (const r of runners) {
+      r.prepare?.(ROOT);
+      const m = measurePairs(r, args.pairs);
+      measured[r.name] = m;
+      const { wall: w, cpu: c } = m;
+      rows.push([r.name, w.a.toFixed(0), w.b.toFixed(0), w.ratio.toFixed(2), w.diff.toFixed(0), w.pairedRatio.toFixed(2), c.a.toFixed(0), c.b.toFixed(0), c.ratio.toFixed(2), load()]);
+    }
+    log(table(rows));
+    log('(wall time; CPU = user + system time of the child, from /proc, less disturbed by other load)');
+    const s = measured[project.name].wall;
+    targets.push({ target: `B / A <= ${RATIO_TARGET} (${project.name})`, value: round(s.ratio, 3), limit: RATIO_TARGET, ok: s.ratio <= RATIO_TARGET });
+    results.cli = { command: project.command('main').join(' '), pairs: args.pairs, runners: measured };
+  }
+
+  if (!args.skipGroups) {
+    log(`\n(2) in-process groups, ${args.rounds} rounds of sizes ${args.sizes.join(', ')} (after a warm-up round)`);
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-sglang-pd-bench-groups-'));
+    const samples = new Map<number, number[]>(args.sizes.map((n) => [n, []]));
+    try {
+      for (const n of args.sizes) synthGroups(n, path.join(root, `warm-${n}`));
+      for (let i = 0; i < args.rounds; i++) {
+        for (const n of args.sizes) samples.get(n)!.push(synthGroups(n, path.join(root, `n-${n}-${i}`)));
+      }
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+    const med = args.sizes.map((n) => ({ n, ms: median(samples.get(n)!) }));
+    log(table([
+      ['groups', 'median ms', 'ms per group', 'min ms', 'max ms'],
+      ...med.map(({ n, ms }) => [String(n), ms.toFixed(0), (ms / n).toFixed(2), Math.min(...samples.get(n)!).toFixed(0), Math.max(...samples.get(n)!).toFixed(0)]),
+    ]));
+    const fit = linearFit(med.map(({ n, ms }) => [n, ms]));
+    const lo = med[0];
+    const hi = med[med.length - 1];
+    const growth = (hi.ms / hi.n) / (lo.ms / lo.n);
+    log(`linear fit: ${fit.slope.toFixed(2)} ms per group + ${fit.intercept.toFixed(0)} ms, R^2 ${fit.r2.toFixed(4)}; per-group time at ${hi.n} / at ${lo.n} = ${growth.toFixed(2)}`);
+    targets.push({ target: `per-group time at ${hi.n} / at ${lo.n} <= ${LINEARITY_TARGET}`, value: round(growth, 3), limit: LINEARITY_TARGET, ok: growth <= LINEARITY_TARGET });
+    results.groups = { rounds: args.rounds, sizes: med.map(({ n, ms }) => ({ groups: n, medianMs: round(ms), perGroupMs: round(ms / n, 3), samples: samples.get(n)!.map((x) => round(x)) })), fit, growth: round(growth, 3) };
+  }
+
   log('');
   for (const t of targets) log(`${t.ok ? 'ok  ' : 'MISS'} ${t.target}: ${t.value}`);
-  log(`load average after: ${loadAfter.map((x) => x.toFixed(2)).join(' ')}`);
-
-  const results = {
-    date: new Date().toISOString(),
-    node: process.version,
-    platform: `${os.platform()} ${os.arch()}`,
-    cpus: os.cpus().length,
-    cpuModel: os.cpus()[0]?.model,
-    loadAverage: { before: loadBefore.map((x) => round(x, 2)), after: loadAfter.map((x) => round(x, 2)) },
-    runs: args.runs,
-    unit: 'ms',
-    commands: args.skipCli ? undefined : {
-      baseline: { script: `npm run bench:baseline (${pkg.scripts['bench:baseline']})`, median: round(a), samples: cli.baseline.map((x) => round(x)) },
-      synth: { script: `npm run synth (${pkg.scripts.synth})`, median: round(b), samples: cli.synth.map((x) => round(x)) },
-      ratio: round(b / a, 3),
-    },
-    inProcess: args.sizes.map((n) => ({
-      groups: n,
-      median: { total: round(med.get(n)!.total), construct: round(med.get(n)!.construct), synth: round(med.get(n)!.synth) },
-      perGroup: round(med.get(n)!.total / n, 3),
-      samples: inproc.get(n)!.map((r) => round(r.total)),
-    })),
-    marginalPerGroup: round(marginal, 3),
-    regressionSlopePerGroup: round(regression, 3),
-    ratio200to100: t100 !== undefined && t200 !== undefined ? round(t200 / t100, 3) : undefined,
-    targets,
-  };
+  log(`load average after: ${load()}`);
+  results.loadAverageAfter = os.loadavg().map((x) => round(x, 2));
+  results.targets = targets;
   fs.mkdirSync(path.dirname(args.out), { recursive: true });
   fs.writeFileSync(args.out, `${JSON.stringify(results, null, 2)}\n`);
   log(`results: ${path.relative(process.cwd(), args.out)}`);
