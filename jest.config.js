@@ -7,4 +7,9 @@ module.exports = {
     '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
   },
   moduleFileExtensions: ['ts', 'js', 'json'],
+  // Every test (and every process it starts) gets its temporary files in one fresh folder that
+  // is removed at the end: cdk8s' Testing.app() and App() without an outdir leave cdk8s.outdir.*
+  // folders behind.
+  globalSetup: '<rootDir>/test/jest-global-setup.js',
+  globalTeardown: '<rootDir>/test/jest-global-teardown.js',
 };
