@@ -148,8 +148,6 @@ export function newAjv(): Ajv {
     strict: true,
     // Kubernetes int-or-string and Quantity fields are union types.
     allowUnionTypes: true,
-    // `required` inside anyOf/oneOf names fields declared by the parent (structural schemas).
-    strictRequired: false,
     allErrors: true,
     // The API server applies the schemas' defaults before it validates (and before CEL runs):
     // validate a copy.

@@ -324,6 +324,7 @@ function coreValidator(definition: string): ValidateFunction {
     v = getAjv().compile({
       type: 'object',
       allOf: [{ $ref: coreRef(definition) }],
+      properties: { apiVersion: true, kind: true, metadata: true }, // declared by the definition
       required: ['apiVersion', 'kind', 'metadata'],
     });
     validators.set(definition, v);
