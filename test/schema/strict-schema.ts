@@ -17,6 +17,10 @@
  * How the schemas are read (closed objects, int-or-string, quantities, list types, CEL):
  * k8s-schema.ts and cel.ts. Ajv runs in strict mode, so a schema keyword or format it does not
  * know fails loudly instead of being ignored.
+ *
+ * Written here rather than taken from a library: metadataErrors (the apimachinery name and label
+ * rules, which no published schema carries) and rbgSemanticErrors (rules of the RBG controller);
+ * no npm package implements either.
  */
 import * as fs from 'fs';
 import * as path from 'path';
