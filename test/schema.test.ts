@@ -1,8 +1,9 @@
 /*
  * Strict schema validation of everything the library synthesizes: RoleBasedGroups against the
- * upstream CRD of the targeted controller release (from ../shared/crds or $SHARED_CRDS), core
- * objects against the Kubernetes schemas of kubernetes-models, unknown fields rejected, and the
- * CRDs' CEL rules re-implemented as explicit checks. See test/schema/strict-schema.ts.
+ * CRD of the targeted controller release, add-on objects against their CRDs and core objects
+ * against the Kubernetes OpenAPI definitions, all from test/schema/data/ (committed, derived by
+ * scripts/gen-schemas.mjs). Unknown fields, wrong types and missing required fields are
+ * rejected, and the CRDs' CEL rules run. See test/schema/strict-schema.ts.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -11,8 +12,10 @@ import { EXAMPLES } from '../examples';
 import * as lib from '../lib';
 import { tutorialGroup } from '../examples/tutorial';
 import { RbgTarget, RouterDiscovery } from '../lib';
+import { celErrors, compileRule, escapeFieldName, isTransitionRule } from './schema/cel';
 import {
-  RBG_CRDS, RBG_TARGET_ANNOTATION, celRules, crdOpenApiSchema, schemaSource, unimplementedCelRules, validateManifest, validateManifests,
+  DATA_DIR, RBG_TARGET_ANNOTATION, RbgRelease, celRules, coreData, crdData, podTemplatePaths, rbgSchemaFile, schemaIndex, schemaSource,
+  validateManifest, validateManifests,
 } from './schema/strict-schema';
 import { findObject, Manifest } from './util';
 
@@ -38,6 +41,14 @@ function expectError(errors: string[], path: string, message: RegExp): void {
   if (hits.length === 0) throw new Error(`expected an error at ${path} matching ${message}, got:\n${errors.join('\n') || '(none)'}`);
 }
 
+/** The RoleBasedGroup schema of each release: the CRD of that release's tag (written out here, not read from the data). */
+const RBG_SOURCES: Record<RbgRelease, string> = {
+  'v0.4': 'crd:workloads.x-k8s.io/RoleBasedGroup.v1alpha1@v0.4.0',
+  'v0.6': 'crd:workloads.x-k8s.io/RoleBasedGroup.v1alpha1@v0.6.0',
+  'v0.7': 'crd:workloads.x-k8s.io/RoleBasedGroup.v1alpha2@v0.7.0',
+};
+const K8S_VERSION = /^\s*k8s\.io\/kubernetes (v\S+)/m.exec(fs.readFileSync(path.join(__dirname, '..', 'scripts', 'e2e', 'apiserver', 'go.mod'), 'utf8'))![1];
+
 describe('every example validates strictly', () => {
   test.each(EXAMPLES.map((e) => [e.name, e] as const))('%s', (_name, example) => {
     const manifests = Testing.synth(example.build(Testing.app()));
@@ -55,23 +66,68 @@ describe.each(RbgTarget.ALL.map((t) => [t.release, t] as const))('PdServingGroup
   });
 
   test('the RoleBasedGroup is checked against the CRD of its controller release', () => {
-    const crd = RBG_CRDS[release as keyof typeof RBG_CRDS];
-    expect(schemaSource(rbgOf(target))).toBe(`crd:${crd.file}#${crd.version}`);
+    expect(schemaSource(rbgOf(target))).toBe(RBG_SOURCES[release as RbgRelease]);
   });
 });
 
-describe('core objects are checked against kubernetes-models schemas', () => {
+describe('the schemas come from the clone (test/schema/data, written by scripts/gen-schemas.mjs)', () => {
+  test('the index lists exactly the committed files, each with its pinned upstream source', () => {
+    const onDisk = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true })
+      .flatMap((e) => (e.isDirectory() ? onDisk(path.join(dir, e.name)) : [path.relative(DATA_DIR, path.join(dir, e.name))]));
+    const index = schemaIndex();
+    expect(onDisk(DATA_DIR).sort()).toEqual(['index.json', ...index.crds.map((c) => c.file), ...index.core.map((c) => c.file)].sort());
+    for (const c of index.crds) {
+      const d = crdData(c.file);
+      expect({ file: c.file, group: d.group, kind: d.kind, version: d.version }).toEqual({ file: c.file, group: c.group, kind: c.kind, version: c.version });
+      expect(d.source.commit).toMatch(/^[0-9a-f]{40}$/);
+      expect(d.source.blob).toMatch(/^[0-9a-f]{40}$/);
+      expect(c.file.endsWith(`@${d.source.tag}.json`)).toBe(true);
+      expect(JSON.stringify(d.schema)).not.toMatch(/"description":"/); // documentation stripped
+    }
+  });
+
+  test('every add-on CRD the library emits or will emit is there, with its upstream release', () => {
+    expect(schemaIndex().crds.map((c) => `${c.group}/${c.version}/${c.kind} ${crdData(c.file).source.repo}@${crdData(c.file).source.tag}`)).toEqual([
+      'workloads.x-k8s.io/v1alpha1/RoleBasedGroup sgl-project/rbg@v0.4.0',
+      'workloads.x-k8s.io/v1alpha1/RoleBasedGroup sgl-project/rbg@v0.6.0',
+      'workloads.x-k8s.io/v1alpha2/RoleBasedGroup sgl-project/rbg@v0.7.0',
+      'monitoring.coreos.com/v1/PodMonitor prometheus-operator/prometheus-operator@v0.93.0',
+      'monitoring.coreos.com/v1/ServiceMonitor prometheus-operator/prometheus-operator@v0.93.0',
+      'inference.networking.k8s.io/v1/InferencePool kubernetes-sigs/gateway-api-inference-extension@v1.6.0',
+      'inference.networking.x-k8s.io/v1alpha2/InferencePool kubernetes-sigs/gateway-api-inference-extension@v1.4.0',
+      'gateway.networking.k8s.io/v1/HTTPRoute kubernetes-sigs/gateway-api@v1.6.1',
+      'data.fluid.io/v1alpha1/Dataset fluid-cloudnative/fluid@v1.0.8',
+      'data.fluid.io/v1alpha1/JindoRuntime fluid-cloudnative/fluid@v1.0.8',
+      'data.fluid.io/v1alpha1/DataLoad fluid-cloudnative/fluid@v1.0.8',
+    ]);
+  });
+
+  test('the core schemas are of the kube-apiserver version the e2e builds (scripts/e2e/apiserver/go.mod)', () => {
+    const core = coreData();
+    expect(core.source.module).toBe('k8s.io/kubernetes');
+    expect(core.source.version).toBe(K8S_VERSION);
+    expect(core.source.sum).toMatch(/^h1:/);
+    expect(Object.keys(core.kinds).sort()).toEqual([
+      'apps/v1/Deployment', 'autoscaling/v2/HorizontalPodAutoscaler', 'networking.k8s.io/v1/NetworkPolicy',
+      'rbac.authorization.k8s.io/v1/Role', 'rbac.authorization.k8s.io/v1/RoleBinding',
+      'v1/ConfigMap', 'v1/PersistentVolume', 'v1/PersistentVolumeClaim', 'v1/Pod', 'v1/Secret', 'v1/Service', 'v1/ServiceAccount',
+    ]);
+    expect(core.components.schemas['io.k8s.api.core.v1.PodTemplateSpec']).toBeDefined();
+  });
+});
+
+describe('core objects are checked against the Kubernetes OpenAPI definitions', () => {
   test('each core kind has a real schema', () => {
     const sources = group(RbgTarget.V0_7, RouterDiscovery.KUBERNETES)
       .filter((m) => m.kind !== 'RoleBasedGroup')
       .map((m) => `${m.kind} ${schemaSource(m)}`);
     expect(sources.sort()).toEqual([
-      'PersistentVolume kubernetes-models:IoK8sApiCoreV1PersistentVolume',
-      'PersistentVolumeClaim kubernetes-models:IoK8sApiCoreV1PersistentVolumeClaim',
-      'Role kubernetes-models:IoK8sApiRbacV1Role',
-      'RoleBinding kubernetes-models:IoK8sApiRbacV1RoleBinding',
-      'Service kubernetes-models:IoK8sApiCoreV1Service',
-      'ServiceAccount kubernetes-models:IoK8sApiCoreV1ServiceAccount',
+      `PersistentVolume core:io.k8s.api.core.v1.PersistentVolume@${K8S_VERSION}`,
+      `PersistentVolumeClaim core:io.k8s.api.core.v1.PersistentVolumeClaim@${K8S_VERSION}`,
+      `Role core:io.k8s.api.rbac.v1.Role@${K8S_VERSION}`,
+      `RoleBinding core:io.k8s.api.rbac.v1.RoleBinding@${K8S_VERSION}`,
+      `Service core:io.k8s.api.core.v1.Service@${K8S_VERSION}`,
+      `ServiceAccount core:io.k8s.api.core.v1.ServiceAccount@${K8S_VERSION}`,
     ]);
   });
 
@@ -115,22 +171,37 @@ describe('core objects are checked against kubernetes-models schemas', () => {
     expect(validateManifest(svc)).toEqual([]);
   });
 
-  test('read tracking sees every field that kubernetes-models declares (cross-check with its .d.ts)', () => {
-    const declared = (file: string): string[] => {
-      const text = fs.readFileSync(path.join(__dirname, '..', 'node_modules', file), 'utf8');
-      const body = /export interface I\w+ \{([\s\S]*?)\n\}/.exec(text)![1];
-      return [...body.matchAll(/^ {4}"([^"]+)"\??:/gm)].map((m) => m[1]);
-    };
-    const allNull = (keys: string[]) => Object.fromEntries(keys.map((k) => [k, null]));
-    const cases: [Manifest, string][] = [
-      [{ apiVersion: 'v1', kind: 'Service', metadata: { name: 'a' }, spec: allNull(declared('kubernetes-models/v1/ServiceSpec.d.ts')) }, 'spec'],
-      [{ apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'a' }, spec: allNull(declared('kubernetes-models/v1/PersistentVolumeSpec.d.ts')) }, 'spec'],
-      [{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a' }, spec: { containers: [allNull(declared('kubernetes-models/v1/Container.d.ts'))] } }, 'spec.containers[0]'],
-      [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { ...allNull(declared('@kubernetes-models/apimachinery/apis/meta/v1/ObjectMeta.d.ts')), name: 'a' } }, 'metadata'],
+  test('int-or-string, Quantity and list-type set are enforced on core objects', () => {
+    const svc = clone(findObject(group(RbgTarget.V0_7), 'Service', 'sglang-pd'));
+    svc.spec.ports[0].targetPort = true;
+    expectError(validateManifest(svc), 'spec.ports[0].targetPort', /must be integer or string/);
+    svc.spec.ports[0].targetPort = 'http';
+    expect(validateManifest(svc)).toEqual([]);
+
+    const pvc = clone(findObject(group(RbgTarget.V0_7), 'PersistentVolumeClaim', 'llm-model'));
+    pvc.spec.resources.requests.storage = '30 GiB';
+    expectError(validateManifest(pvc), 'spec.resources.requests.storage', /must match format "quantity"/);
+    pvc.spec.resources.requests.storage = 30;
+    expect(validateManifest(pvc)).toEqual([]);
+    pvc.spec.resources.requests.storage = { value: 30 };
+    expectError(validateManifest(pvc), 'spec.resources.requests.storage', /must be string or number/);
+
+    pvc.spec.resources.requests.storage = '30Gi';
+    pvc.metadata.finalizers = ['a', 'a'];
+    expectError(validateManifest(pvc), 'metadata.finalizers', /duplicate items/);
+  });
+
+  test('core objects are closed where their schema declares fields', () => {
+    // A few fields of each type that Kubernetes documents, and one it does not.
+    const cases: [Manifest, string, string[]][] = [
+      [{ apiVersion: 'v1', kind: 'Service', metadata: { name: 'a' }, spec: {} }, 'spec', ['clusterIP', 'ports', 'selector', 'type', 'sessionAffinity', 'externalTrafficPolicy', 'ipFamilies', 'trafficDistribution']],
+      [{ apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'a' }, spec: {} }, 'spec', ['accessModes', 'capacity', 'csi', 'persistentVolumeReclaimPolicy', 'storageClassName', 'volumeMode']],
+      [{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a' }, spec: { containers: [{ name: 'c' }] } }, 'spec.containers[0]', ['image', 'args', 'command', 'env', 'ports', 'resources', 'startupProbe', 'volumeMounts']],
+      [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' } }, 'metadata', ['namespace', 'labels', 'annotations', 'finalizers', 'ownerReferences']],
     ];
-    for (const [obj, at] of cases) {
+    for (const [obj, at, fields] of cases) {
       const target = at.split(/[.[\]]+/).filter(Boolean).reduce((o: any, k) => o[k], obj);
-      expect(Object.keys(target).length).toBeGreaterThan(5);
+      for (const f of fields) target[f] = null;
       expect(validateManifest(obj).filter((e) => /unknown field/.test(e))).toEqual([]);
       target.zzUndeclared = 1;
       const unknown = validateManifest(obj).filter((e) => /unknown field/.test(e));
@@ -139,8 +210,52 @@ describe('core objects are checked against kubernetes-models schemas', () => {
     }
   });
 
+  test('NetworkPolicy, HorizontalPodAutoscaler v2 and Deployment are checked too', () => {
+    const meta = { name: 'sglang-pd', namespace: 'llm' };
+    const objs: Manifest[] = [
+      {
+        apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: meta,
+        spec: { podSelector: { matchLabels: { app: 'x' } }, policyTypes: ['Ingress'], ingress: [{ ports: [{ port: 8000, protocol: 'TCP' }] }] },
+      },
+      {
+        apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: meta,
+        spec: {
+          scaleTargetRef: { apiVersion: 'workloads.x-k8s.io/v1alpha2', kind: 'RoleBasedGroupScalingAdapter', name: 'sglang-pd-decode' },
+          minReplicas: 1, maxReplicas: 4,
+          metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } }],
+        },
+      },
+      {
+        apiVersion: 'apps/v1', kind: 'Deployment', metadata: meta,
+        spec: {
+          replicas: 1, selector: { matchLabels: { app: 'x' } },
+          template: { metadata: { labels: { app: 'x' } }, spec: { containers: [{ name: 'c', image: 'i', resources: { limits: { cpu: '500m', memory: '1Gi' } } }] } },
+        },
+      },
+    ];
+    expect(objs.map((o) => schemaSource(o))).toEqual([
+      `core:io.k8s.api.networking.v1.NetworkPolicy@${K8S_VERSION}`,
+      `core:io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler@${K8S_VERSION}`,
+      `core:io.k8s.api.apps.v1.Deployment@${K8S_VERSION}`,
+    ]);
+    expect(validateManifests(objs)).toEqual([]);
+
+    const [np, hpa, deploy] = clone(objs);
+    np.spec.ingress[0].ports[0].port = 1.5;
+    expectError(validateManifest(np), 'spec.ingress[0].ports[0].port', /must be integer or string/);
+    delete hpa.spec.maxReplicas;
+    hpa.spec.metrics[0].resource.target.averageUtilisation = 80;
+    expectError(validateManifest(hpa), 'spec.maxReplicas', /required/);
+    expectError(validateManifest(hpa), 'spec.metrics[0].resource.target.averageUtilisation', /unknown field/);
+    deploy.spec.template.spec.containers[0].resources.limits.cpu = 'half';
+    deploy.spec.template.spec.containers[0].imagePullPolicy = 3;
+    expectError(validateManifest(deploy), 'spec.template.spec.containers[0].resources.limits.cpu', /format "quantity"/);
+    expectError(validateManifest(deploy), 'spec.template.spec.containers[0].imagePullPolicy', /must be string/);
+  });
+
   test('unknown kinds fail instead of passing unchecked', () => {
     expectError(validateManifest({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } }), '<root>', /no schema/);
+    expectError(validateManifest({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'w' } }), '<root>', /no schema/);
   });
 });
 
@@ -175,14 +290,32 @@ describe('RoleBasedGroups are checked strictly against the CRD', () => {
     }
   });
 
-  test('int-or-string and int32 formats are enforced', () => {
+  test('int-or-string, quantity and int32 formats are enforced', () => {
     const rbg = rbgOf(RbgTarget.V0_7);
     const c = rbg.spec.roles[0].standalonePattern.template.spec.containers[0];
     c.ports[0].containerPort = 2 ** 31;
-    c.resources = { ...c.resources, limits: { ...(c.resources?.limits ?? {}), cpu: true } };
+    c.resources = { ...c.resources, limits: { ...(c.resources?.limits ?? {}), cpu: true, memory: '8 GB' } };
     const errors = validateManifest(rbg);
-    expectError(errors, 'spec.roles[0].standalonePattern.template.spec.containers[0].ports[0].containerPort', /format "int32"/);
-    expectError(errors, 'spec.roles[0].standalonePattern.template.spec.containers[0].resources.limits.cpu', /integer or string/);
+    const at = 'spec.roles[0].standalonePattern.template.spec.containers[0]';
+    expectError(errors, `${at}.ports[0].containerPort`, /format "int32"/);
+    expectError(errors, `${at}.resources.limits.cpu`, /integer or string/);
+    expectError(errors, `${at}.resources.limits.memory`, /must match pattern/);
+  });
+
+  test('pod templates inside roles are checked against the core PodTemplateSpec too', () => {
+    expect(podTemplatePaths(rbgSchemaFile('v0.4'))).toEqual(['.spec.roles[].template']);
+    expect(podTemplatePaths(rbgSchemaFile('v0.6'))).toEqual(['.spec.roleTemplates[].template', '.spec.roles[].template']);
+    expect(podTemplatePaths(rbgSchemaFile('v0.7'))).toEqual([
+      '.spec.roleTemplates[].template', '.spec.roles[].leaderWorkerPattern.template', '.spec.roles[].standalonePattern.template',
+    ]);
+    // The CRDs' copy of ObjectMeta has no list type on finalizers; the core one makes it a set.
+    for (const t of RbgTarget.ALL) {
+      const rbg = rbgOf(t);
+      const tpl = t.version === 'v1alpha2' ? rbg.spec.roles[0].standalonePattern.template : rbg.spec.roles[0].template;
+      tpl.metadata.finalizers = ['x', 'x'];
+      const at = t.version === 'v1alpha2' ? 'spec.roles[0].standalonePattern.template' : 'spec.roles[0].template';
+      expectError(validateManifest(rbg), `${at}.metadata.finalizers`, /duplicate items/);
+    }
   });
 
   test('a v1alpha2-only field in a v0.4 object fails', () => {
@@ -192,8 +325,8 @@ describe('RoleBasedGroups are checked strictly against the CRD', () => {
   });
 
   test('v0.4 objects use no field the v0.4 CRD lacks', () => {
-    // Independent of Ajv: walk the object alongside the raw v0.4 schema.
-    const schema = crdOpenApiSchema(RBG_CRDS['v0.4'].file, RBG_CRDS['v0.4'].version);
+    // Independent of Ajv: walk the object alongside the structural v0.4 schema.
+    const schema = crdData(rbgSchemaFile('v0.4')).schema;
     const undeclared: string[] = [];
     const walk = (value: any, node: any, at: string): void => {
       if (!node || value === null || typeof value !== 'object') return;
@@ -235,6 +368,17 @@ describe('RoleBasedGroups are checked strictly against the CRD', () => {
     const rbg = rbgOf(RbgTarget.V0_7);
     rbg.metadata.annotations['cdk8s-sglang-pd/rbg-target'] = 'v0.4';
     expectError(validateManifest(rbg), '<root>', /serves RoleBasedGroup v1alpha1, not v1alpha2/);
+    rbg.metadata.annotations['cdk8s-sglang-pd/rbg-target'] = 'v9.9';
+    expectError(validateManifest(rbg), '<root>', /names no known release/);
+  });
+
+  test('a RoleBasedGroup without the annotation is checked against the newest release serving its version', () => {
+    for (const [t, source] of [[RbgTarget.V0_7, RBG_SOURCES['v0.7']], [RbgTarget.V0_6, RBG_SOURCES['v0.6']]] as const) {
+      const rbg = rbgOf(t);
+      delete rbg.metadata.annotations[RBG_TARGET_ANNOTATION];
+      expect(schemaSource(rbg)).toBe(source);
+      expect(validateManifest(rbg)).toEqual([]);
+    }
   });
 
   test('duplicate role names (list-map key) fail', () => {
@@ -244,25 +388,50 @@ describe('RoleBasedGroups are checked strictly against the CRD', () => {
   });
 });
 
-describe('CEL rules of the RoleBasedGroup CRDs', () => {
-  test('which rules exist, and every one is implemented', () => {
-    expect(celRules(RBG_CRDS['v0.4'].file, 'v1alpha1')).toEqual([]);
-    expect(celRules(RBG_CRDS['v0.6'].file, 'v1alpha1').map((r) => r.message)).toEqual([
-      'templateRef is not supported for InstanceSet workloads',
-      'templateRef is not supported for LeaderWorkerSet workloads',
-      'template or templateRef must be set for non-InstanceSet workloads',
-      'template and templateRef are mutually exclusive',
+describe('CEL rules (x-kubernetes-validations), evaluated by @bufbuild/cel', () => {
+  test('which rules the RoleBasedGroup CRDs have', () => {
+    expect(celRules(rbgSchemaFile('v0.4'))).toEqual([]);
+    expect(celRules(rbgSchemaFile('v0.6')).map((r) => `${r.path}: ${r.message}`)).toEqual([
+      '.spec.roles[]: templateRef is not supported for InstanceSet workloads',
+      '.spec.roles[]: templateRef is not supported for LeaderWorkerSet workloads',
+      '.spec.roles[]: template or templateRef must be set for non-InstanceSet workloads',
+      '.spec.roles[]: template and templateRef are mutually exclusive',
     ]);
-    expect(celRules(RBG_CRDS['v0.7'].file, 'v1alpha2').map((r) => `${r.path}: ${r.message}`)).toEqual([
+    expect(celRules(rbgSchemaFile('v0.7')).map((r) => `${r.path}: ${r.message}`)).toEqual([
       '.spec.roles[]: standalonePattern and leaderWorkerPattern are mutually exclusive',
       '.spec.roles[]: leaderWorkerPattern.sharedServiceSelection=LeaderOnly is only supported for RoleInstanceSet + leaderWorkerPattern',
-      '.spec.roles[].customComponentsPattern.restartPolicyConfig: maxDelaySeconds must be greater than or equal to baseDelaySeconds',
       '.spec.roles[].leaderWorkerPattern: template and templateRef are mutually exclusive',
-      '.spec.roles[].leaderWorkerPattern.restartPolicyConfig: maxDelaySeconds must be greater than or equal to baseDelaySeconds',
       '.spec.roles[].standalonePattern: template and templateRef are mutually exclusive',
     ]);
-    for (const t of Object.values(RBG_CRDS)) expect(unimplementedCelRules(t.file, t.version)).toEqual([]);
-    expect(unimplementedCelRules(RBG_CRDS['v0.7'].file, 'v1alpha1')).toEqual([]);
+  });
+
+  test('every rule of every committed CRD parses and plans, and none is a transition rule', () => {
+    const all = schemaIndex().crds.flatMap((c) => celRules(c.file).map((r) => ({ file: c.file, ...r })));
+    expect(all.length).toBeGreaterThan(90); // HTTPRoute alone has 89
+    for (const r of all) expect(() => compileRule(r.rule)).not.toThrow();
+    expect(all.filter((r) => isTransitionRule(r.rule))).toEqual([]);
+  });
+
+  test('self is typed by the schema: integers are CEL ints, numbers doubles, fields escaped, map keys not', () => {
+    const node = {
+      type: 'object',
+      properties: {
+        i: { type: 'integer' }, d: { type: 'number' }, ios: { 'x-kubernetes-int-or-string': true },
+        namespace: { type: 'string' }, 'a-b': { type: 'string' }, m: { type: 'object', additionalProperties: { type: 'integer' } },
+      },
+    };
+    const value = { i: 1, d: 1, ios: 2, namespace: 'ns', 'a-b': 'x', m: { 'k-1': 3 } };
+    const ok = (rule: string) => celErrors([{ rule, message: 'no' }], value, node);
+    for (const rule of [
+      'type(self.i) == int', 'type(self.d) == double', 'type(self.ios) == int', "self.__namespace__ == 'ns'", "self.a__dash__b == 'x'",
+      "self.m['k-1'] == 3", "has(self.m) && 'k-1' in self.m",
+    ]) expect({ rule, errors: ok(rule) }).toEqual({ rule, errors: [] });
+    expect(ok('type(self.i) == double')).toEqual(['no (x-kubernetes-validations: type(self.i) == double)']);
+    expect(ok('self.missing == 1')[0]).toMatch(/^CEL rule could not be evaluated/);
+    expect(escapeFieldName('a.b')).toBe('a__dot__b');
+    expect(escapeFieldName('x/y')).toBe('x__slash__y');
+    expect(escapeFieldName('a__b')).toBe('a__underscores__b');
+    expect(escapeFieldName('1abc')).toBeUndefined();
   });
 
   test('v1alpha2: standalonePattern and leaderWorkerPattern are exclusive, and one pattern is needed', () => {
@@ -275,6 +444,17 @@ describe('CEL rules of the RoleBasedGroup CRDs', () => {
     const none = rbgOf(RbgTarget.V0_7);
     delete none.spec.roles[2].standalonePattern;
     expectError(validateManifest(none), 'spec.roles[2]', /exactly one of .* \(has none\)/);
+  });
+
+  test('v1alpha2: LeaderOnly service selection needs the RoleInstanceSet workload type', () => {
+    const rbg = rbgOf(RbgTarget.V0_7);
+    const role = rbg.spec.roles[0];
+    role.leaderWorkerPattern = { size: 2, template: role.standalonePattern.template, sharedServiceSelection: 'LeaderOnly' };
+    delete role.standalonePattern;
+    role.annotations = { 'rbg.workloads.x-k8s.io/role-workload-type': 'apps/v1/StatefulSet' };
+    expectError(validateManifest(rbg), 'spec.roles[0]', /LeaderOnly is only supported for RoleInstanceSet/);
+    role.annotations['rbg.workloads.x-k8s.io/role-workload-type'] = 'workloads.x-k8s.io/v1alpha2/RoleInstanceSet';
+    expect(validateManifest(rbg).filter((e) => /x-kubernetes-validations/.test(e))).toEqual([]);
   });
 
   test('v1alpha2: template and templateRef are exclusive; templateRef needs a patch', () => {
@@ -326,20 +506,7 @@ describe('CEL rules of the RoleBasedGroup CRDs', () => {
   });
 });
 
-describe('the shared CRD folder', () => {
-  test('a missing folder fails with a message saying what is needed', () => {
-    const saved = process.env.SHARED_CRDS;
-    process.env.SHARED_CRDS = '/nonexistent/shared/crds';
-    try {
-      expect(() => validateManifest(rbgOf(RbgTarget.V0_6))).toThrow(/needs the upstream CRDs.*SHARED_CRDS.*rbg-v0\.4-rolebasedgroups\.yaml/s);
-    } finally {
-      if (saved === undefined) delete process.env.SHARED_CRDS;
-      else process.env.SHARED_CRDS = saved;
-    }
-  });
-});
-
-describe('add-on CRDs (addons/*.yaml) are picked by group/kind/version', () => {
+describe('add-on CRDs are picked by group/kind/version', () => {
   const meta = { name: 'sglang-pd', namespace: 'default' };
   const ADDONS: Manifest[] = [
     {
@@ -355,6 +522,10 @@ describe('add-on CRDs (addons/*.yaml) are picked by group/kind/version', () => {
       spec: { selector: { matchLabels: { app: 'x' } }, targetPorts: [{ number: 8000 }], endpointPickerRef: { name: 'epp', port: { number: 9002 } } },
     },
     {
+      apiVersion: 'inference.networking.x-k8s.io/v1alpha2', kind: 'InferencePool', metadata: meta,
+      spec: { selector: { app: 'x' }, targetPortNumber: 8000, extensionRef: { name: 'epp' } },
+    },
+    {
       apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: meta,
       spec: {
         parentRefs: [{ name: 'inference-gateway' }],
@@ -365,17 +536,58 @@ describe('add-on CRDs (addons/*.yaml) are picked by group/kind/version', () => {
       apiVersion: 'data.fluid.io/v1alpha1', kind: 'Dataset', metadata: meta,
       spec: { mounts: [{ mountPoint: 'oss://bucket/Qwen3-32B/', name: 'qwen3-32b', options: { 'fs.oss.endpoint': 'oss-cn-hangzhou-internal.aliyuncs.com' } }] },
     },
+    {
+      apiVersion: 'data.fluid.io/v1alpha1', kind: 'JindoRuntime', metadata: meta,
+      spec: { replicas: 2, tieredstore: { levels: [{ mediumtype: 'MEM', path: '/dev/shm', quota: '40Gi', high: '0.99', low: '0.95' }] } },
+    },
+    {
+      apiVersion: 'data.fluid.io/v1alpha1', kind: 'DataLoad', metadata: meta,
+      spec: { dataset: { name: 'qwen3-32b', namespace: 'default' }, loadMetadata: true, target: [{ path: '/', replicas: 1 }] },
+    },
   ];
 
-  test.each(ADDONS.map((o) => [o.kind, o] as const))('%s: valid, and an unknown spec field fails', (_kind, obj) => {
-    expect(schemaSource(obj)).toMatch(/^crd:addons\//);
+  test.each(ADDONS.map((o) => [`${o.kind} ${o.apiVersion}`, o] as const))('%s: valid, and an unknown spec field fails', (_kind, obj) => {
+    const [group, version] = obj.apiVersion.split('/');
+    expect(schemaSource(obj)).toMatch(new RegExp(`^crd:${group.replace(/\./g, '\\.')}/${obj.kind}\\.${version}@v[0-9.]+$`));
     expect(validateManifest(obj)).toEqual([]);
     const bad = clone(obj);
     bad.spec.bogusField = 1;
     expectError(validateManifest(bad), 'spec.bogusField', /unknown field/);
   });
 
-  test('the CRD version must be served', () => {
-    expectError(validateManifest({ ...ADDONS[0], apiVersion: 'monitoring.coreos.com/v9' }), '<root>', /does not serve PodMonitor v9 \(serves v1\)/);
+  test('the CRD version must be one of the committed ones', () => {
+    expectError(validateManifest({ ...ADDONS[0], apiVersion: 'monitoring.coreos.com/v9' }), '<root>', /PodMonitor CRD schemas are of v1, not v9/);
+  });
+
+  test('InferencePool v1: CEL rules on endpointPickerRef and targetPorts', () => {
+    const pool = clone(ADDONS[2]);
+    pool.spec.endpointPickerRef = { kind: 'Service', name: 'epp' };
+    pool.spec.targetPorts = [{ number: 8000 }, { number: 8000 }];
+    const errors = validateManifest(pool);
+    expectError(errors, 'spec.endpointPickerRef', /x-kubernetes-validations: self.kind != 'Service' \|\| has\(self.port\)/);
+    expectError(errors, 'spec.targetPorts', /x-kubernetes-validations: self.all\(p1, self.exists_one/);
+  });
+
+  test('HTTPRoute: CEL rules on paths, filters and repeated parents (escaped field namespace)', () => {
+    const route = clone(ADDONS[4]);
+    route.spec.rules[0].matches[0].path.value = 'v1/chat';
+    expectError(validateManifest(route), 'spec.rules[0].matches[0].path', /must be an absolute path/);
+    route.spec.rules[0].matches[0].path.value = '/v1/a b';
+    expectError(validateManifest(route), 'spec.rules[0].matches[0].path', /must only contain valid characters/);
+
+    const parents = clone(ADDONS[4]);
+    // group and kind are defaulted (gateway.networking.k8s.io, Gateway) before the rules run
+    parents.spec.parentRefs = [{ name: 'gw', namespace: 'a' }, { name: 'gw', namespace: 'a' }];
+    expectError(validateManifest(parents), 'spec.parentRefs', /sectionName must be unique when parentRefs includes 2 or more references to the same parent/);
+    parents.spec.parentRefs[1].namespace = 'b'; // a different parent: `namespace` is seen as __namespace__
+    expect(validateManifest(parents)).toEqual([]);
+    parents.spec.parentRefs = [{ name: 'gw', sectionName: 'http' }, { name: 'gw', group: 'gateway.networking.k8s.io' }];
+    expectError(validateManifest(parents), 'spec.parentRefs', /sectionName must be specified when parentRefs includes 2 or more references to the same parent/);
+
+    const timeouts = clone(ADDONS[4]);
+    timeouts.spec.rules[0].timeouts = { request: '10s', backendRequest: '20s' };
+    expectError(validateManifest(timeouts), 'spec.rules[0].timeouts', /backendRequest timeout cannot be longer than request timeout/);
+    timeouts.spec.rules[0].timeouts.backendRequest = '5s';
+    expect(validateManifest(timeouts)).toEqual([]);
   });
 });
