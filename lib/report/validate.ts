@@ -1,4 +1,5 @@
 import { IConstruct } from 'constructs';
+import { manifestWarnings } from '../validation/app-rules';
 import { ValidationProblem } from '../validation/problem';
 import { collectProblems } from '../validation/register';
 
@@ -18,5 +19,7 @@ export interface ValidationResult {
  * @param scope the app, or any construct of it
  */
 export function validate(scope: IConstruct): ValidationResult {
-  return collectProblems(scope.node.root);
+  const root = scope.node.root;
+  const { errors, warnings } = collectProblems(root);
+  return { errors, warnings: [...warnings, ...manifestWarnings(root)] };
 }
