@@ -19,12 +19,13 @@ export { KvCacheDtype, TransferBackend } from './sglang/server-options';
 export type { SglangServerOptions } from './sglang/server-options';
 export { RouterDiscovery, RouterPolicy } from './sglang/router-options';
 export type { ServerCapacity } from './sglang/capacity';
+export { CudaVariant, SglangImage } from './sglang/sglang-image';
 
 // Controller releases.
 export { RbgTarget } from './rbg/rbg-target';
 
 // Serving: the roles and the group.
-export { SglangRole, DEFAULT_IMAGE } from './serving/sglang-role';
+export { SglangRole } from './serving/sglang-role';
 export type { SglangPodOptions, SglangRoleProps } from './serving/sglang-role';
 export { SglangServerRole } from './serving/server-role';
 export type { SglangServerPodOptions, SglangServerRoleProps } from './serving/server-role';

@@ -4,7 +4,7 @@ import * as path from 'path';
 import { App, Chart, Testing, YamlOutputType } from 'cdk8s';
 import {
   GpuProfile, ModelSource, PdServingGroup, PdServingGroupProps, QwenModel, QwenModelVolume, RdmaProfile,
-  SglangPdValidationError, synthesize, validate,
+  SglangImage, SglangPdValidationError, synthesize, validate,
 } from '../lib';
 import { errorLines, strictSynth } from './support/check';
 import { container, findObject, flagValues } from './util';
@@ -99,8 +99,8 @@ describe('free-form flags that contradict the typed wiring', () => {
 
 describe('Kubernetes names and values', () => {
   test.each([
-    [{ image: 'LMSYS/SGLang:v1' }, 'image='],
-    [{ image: 'lmsysorg/sglang@sha256:0123' }, 'image='],
+    [{ image: SglangImage.of('LMSYS/SGLang:v1') }, 'image='],
+    [{ image: SglangImage.of('lmsysorg/sglang@sha256:0123') }, 'image='],
     [{ gpu: GpuProfile.custom({ name: 'x', memory: GpuProfile.L20.memory, resourceName: 'requests.nvidia.com/gpu' }) }, 'gpu.resourceName='],
     [{ rdma: RdmaProfile.custom('limits.rdma/hca') }, 'rdma.resourceName='],
     [{ decode: { env: { X: '0o17' } } }, 'read by kubectl (a YAML 1.1 reader) as a number'],

@@ -8,6 +8,7 @@
 import { App, Chart, Size } from 'cdk8s';
 import fc from 'fast-check';
 import {
+  SglangImage,
   GpuProfile, KvCacheDtype, ModelSource, OssfsVersion, PdServingGroup, QwenModel, QwenModelSpec, QwenModelVolume,
   RbgTarget, RdmaProfile, RouterDiscovery, RouterPolicy, SglangServerOptions, TransferBackend,
 } from '../lib';
@@ -163,7 +164,13 @@ function server(s: ServerSpec | undefined) {
     sharedMemory: sizeOpt(s.sharedMemory),
     kvCacheDtype: s.kvCacheDtype as KvCacheDtype | undefined,
     transferBackend: s.transferBackend as TransferBackend | undefined,
+    image: imageOpt(s.image),
   };
+}
+
+/** Images are written as references in the specs and passed as SglangImage.of(reference). */
+function imageOpt(ref: string | undefined): SglangImage | undefined {
+  return ref === undefined ? undefined : SglangImage.of(ref);
 }
 
 function router(r: RouterSpec | undefined) {
@@ -174,6 +181,7 @@ function router(r: RouterSpec | undefined) {
     sharedMemory: sizeOpt(r.sharedMemory),
     discovery: r.discovery as RouterDiscovery | undefined,
     policy: r.policy as RouterPolicy | undefined,
+    image: imageOpt(r.image),
   };
 }
 
@@ -208,7 +216,7 @@ function groupOf(scope: Chart, id: string, g: GroupSpec, volume: QwenModelVolume
     rbg: rbg(g.rbg),
     gpu: g.gpu === undefined ? undefined : gpu(g.gpu),
     cluster: g.cluster,
-    image: g.image,
+    image: imageOpt(g.image),
     httpPort: g.httpPort,
     bootstrapPort: g.bootstrapPort,
   });

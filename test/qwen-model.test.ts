@@ -36,7 +36,7 @@ describe('QwenModel catalog (FACTS §5)', () => {
 
 describe('GpuProfile', () => {
   test('presets and node size', () => {
-    expect(GpuProfile.L20.memoryBytes).toBe(48 * 1024 ** 3);
+    expect(GpuProfile.L20.memoryBytes).toBe(46068 * 1024 ** 2); // as the driver reports it (FACTS §5b)
     expect(GpuProfile.L20.gpusPerNode).toBe(8);
     expect(GpuProfile.H200.withGpusPerNode(4).gpusPerNode).toBe(4);
     expect(GpuProfile.H200.gpusPerNode).toBe(8);

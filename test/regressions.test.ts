@@ -8,7 +8,7 @@ import { strictSynth, warningLines } from './support/check';
 import { Chart, Size, Testing } from 'cdk8s';
 import {
   CapacityReport, GpuProfile, KvCacheDtype, ModelSource, PdServingGroup, PdServingGroupProps, QwenModel, QwenModelVolume,
-  RbgTarget, RdmaProfile, SglangPdValidationError, ValidationProblem, synthesize, validate,
+  RbgTarget, RdmaProfile, SglangImage, SglangPdValidationError, ValidationProblem, synthesize, validate,
 } from '../lib';
 import { validateManifests } from './schema/strict-schema';
 import { Manifest, container, findObject, podTemplate } from './util';
@@ -73,7 +73,7 @@ describe('wrong manifests accepted', () => {
   test('a role option set to undefined does not unset the engine or group value', () => {
     // Before: prefill ran TP=1 and the default image, since `{...engine, ...prefill}` copied the undefineds.
     const objs = synthesized(group({
-      image: 'registry.example.com/sglang:v0.5.18',
+      image: SglangImage.of('registry.example.com/sglang:v0.5.18'),
       engine: { tensorParallelSize: 2, kvCacheDtype: KvCacheDtype.FP8_E4M3 },
       prefill: { tensorParallelSize: undefined, kvCacheDtype: undefined, image: undefined },
       router: { image: undefined },
@@ -205,15 +205,15 @@ describe('computed NaN or Infinity in messages and reports', () => {
     // Before: "-Infinity x 0.00 GiB (RTX 6000 Ada) = -Infinity GiB usable per GPU ...".
     const gpu = GpuProfile.custom({ name: 'RTX 6000 Ada', memory: Size.gibibytes(8.4e-323) });
     expect(refusedFinite(group({ gpu }))).toEqual([
-      'test/pd/prefill gpu.memory="8.4e-323Gi": must be from 1 GiB to 64 TiB, e.g. Size.gibibytes(48)',
-      'test/pd/decode gpu.memory="8.4e-323Gi": must be from 1 GiB to 64 TiB, e.g. Size.gibibytes(48)',
+      'test/pd/prefill gpu.memory="8.4e-323Gi": must be from 1 GiB to 64 TiB, e.g. Size.gibibytes(48) or reportedMemoryMiB: 46068',
+      'test/pd/decode gpu.memory="8.4e-323Gi": must be from 1 GiB to 64 TiB, e.g. Size.gibibytes(48) or reportedMemoryMiB: 46068',
     ]);
   });
 
   test('a GPU of 1e300 TiB is refused instead of an Infinity capacity report', () => {
     // Before: synthesized, with "Infinity" KV tokens in the capacity report.
     const gpu = GpuProfile.custom({ name: 'huge', memory: Size.tebibytes(1e300) });
-    expect(refusedFinite(group({ gpu }))[0]).toBe('test/pd/prefill gpu.memory="1e+300Ti": must be from 1 GiB to 64 TiB, e.g. Size.gibibytes(48)');
+    expect(refusedFinite(group({ gpu }))[0]).toBe('test/pd/prefill gpu.memory="1e+300Ti": must be from 1 GiB to 64 TiB, e.g. Size.gibibytes(48) or reportedMemoryMiB: 46068');
   });
 
   test('an overflowing size is shown as written, not as "Infinity"', () => {

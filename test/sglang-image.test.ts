@@ -2,7 +2,9 @@
  * lib/sglang/sglang-image.ts: the typed image choice (FACTS §3: `lmsysorg/sglang:v0.5.18` is the
  * CUDA 13 build and needs an NVIDIA driver >= 580; `v0.5.18-cu129` is the CUDA 12.9 build).
  */
-import { CudaVariant, SglangImage } from '../lib/sglang/sglang-image';
+import { Testing } from 'cdk8s';
+import { CudaVariant, ModelSource, PdServingGroup, QwenModel, QwenModelVolume, SglangImage } from '../lib';
+import { errorLines } from './support/check';
 
 describe('SglangImage.v0_5_18', () => {
   test('GIVEN the CUDA 13 build WHEN chosen THEN the bare v0.5.18 tag, driver R580 or newer', () => {
@@ -26,8 +28,11 @@ describe('SglangImage.v0_5_18', () => {
     expect(SglangImage.v0_5_18().reference).toBe('lmsysorg/sglang:v0.5.18-cu129');
   });
 
-  test('GIVEN a value that is not a CudaVariant WHEN chosen THEN a RangeError', () => {
-    expect(() => SglangImage.v0_5_18('cu118' as CudaVariant)).toThrow(RangeError);
+  test('GIVEN a value that is not a CudaVariant WHEN a group uses it THEN the synth names image.cudaVariant', () => {
+    const chart = Testing.chart();
+    const model = new QwenModelVolume(chart, 'model', { model: QwenModel.QWEN3_0_6B, source: ModelSource.pvc('w') });
+    new PdServingGroup(chart, 'pd', { name: 'pd', model, image: SglangImage.v0_5_18('cu118' as CudaVariant) });
+    expect(errorLines(chart)).toEqual(['prefill', 'decode', 'router'].map((r) => `test/pd/${r} image.cudaVariant="cu118": must be a CudaVariant (cu13, cu129)`));
   });
 });
 
@@ -66,7 +71,10 @@ describe('SglangImage.of', () => {
       expect(SglangImage.of(ref).isKnownBuild).toBe(false);
     });
 
-  test.each(['', ' ', 'lmsysorg/sglang:v0.5.18 ', 'a\tb'])('GIVEN the reference %j WHEN wrapped THEN a RangeError', (ref) => {
-    expect(() => SglangImage.of(ref)).toThrow(RangeError);
+  test.each(['', ' ', 'lmsysorg/sglang:v0.5.18 ', 'a\tb', 'LMSYS/SGLang:v1'])('GIVEN the reference %j WHEN a group uses it THEN the synth refuses it, naming image', (ref) => {
+    const chart = Testing.chart();
+    const model = new QwenModelVolume(chart, 'model', { model: QwenModel.QWEN3_0_6B, source: ModelSource.pvc('w') });
+    new PdServingGroup(chart, 'pd', { name: 'pd', model, router: { image: SglangImage.of(ref) } });
+    expect(errorLines(chart)).toEqual([expect.stringMatching(/^test\/pd\/router image=.*: must be a container image reference/)]);
   });
 });

@@ -62,16 +62,23 @@ describe('rule 2: weights plus a minimum KV pool fit in memFractionStatic x GPU 
   test('the tutorial claim "GPUs of >= 32 GB" is caught: TP=2 bf16 Qwen3-32B on a 32 GB card', () => {
     const gpu32 = GpuProfile.custom({ name: 'generic 32GB', memory: Size.gibibytes(32) });
     const out = lines({ gpu: gpu32 });
-    expect(out).toContain('test/pd/prefill tensorParallelSize=2: Qwen3-32B does not fit: 0.881 x 32.00 GiB (generic 32GB) = 28.19 GiB usable per GPU'
-      + ' (memFractionStatic estimated as SGLang picks it); weights 61.00 GiB / TP 2 = 30.50 GiB per GPU, leaving -2.31 GiB for the KV cache,'
-      + ' below the minimum 1.00 GiB; use a larger TP, a GPU with more memory, or a higher memFractionStatic');
+    // By hand (FACTS §3), M = 32768 MiB < 35 GiB: C 2048, B 24. Prefill: 42 capture sizes <= 2048,
+    // R = 512 + 1.5 x 2048 + 2/8 x 1024 + 8 x 42 = 4176 -> 0.873; (32768 - 1024) x 0.873 MiB = 27.06 GiB < 30.50 GiB of weights.
+    // Decode: R = 512 + 3072 + 256 + 2 x 24 = 3888 -> 0.881; 31744 x 0.881 MiB = 27.31 GiB.
+    expect(out).toEqual([
+      'test/pd/prefill tensorParallelSize=2: Qwen3-32B does not fit: 0.873 (SGLang v0.5.18\'s default for a prefill server) x (32.00 GiB reported by the driver for generic 32GB'
+      + ' - 1.00 GiB held before the weights load) = 27.06 GiB per GPU; weights 61.00 GiB / TP 2 = 30.50 GiB per GPU, leaving -3.44 GiB for the KV cache,'
+      + ' below the minimum 1.00 GiB; use a larger TP, a GPU with more memory, or a higher memFractionStatic',
+      expect.stringContaining('test/pd/decode tensorParallelSize=2: Qwen3-32B does not fit: 0.881 (SGLang v0.5.18\'s default for a decode server) x (32.00 GiB'),
+    ]);
   });
   test('the same model passes on L20 48 GB (default) and at TP=4 on 32 GB', () => {
     expect(lines()).toEqual([]);
     expect(lines({ gpu: GpuProfile.custom({ name: 'generic 32GB', memory: Size.gibibytes(32) }), engine: { tensorParallelSize: 4 } })).toEqual([]);
   });
   test('a user memFractionStatic is used as given', () => {
-    expect(lines({ engine: { tensorParallelSize: 2, memFractionStatic: 0.6 } })[0]).toContain('0.6 x 48.00 GiB (L20 48GB) = 28.80 GiB usable per GPU; weights');
+    // (46068 - 1024) MiB x 0.6 = 27026.4 MiB = 26.39 GiB
+    expect(lines({ engine: { tensorParallelSize: 2, memFractionStatic: 0.6 } })[0]).toContain('0.6 x (44.99 GiB reported by the driver for L20 48GB - 1.00 GiB held before the weights load) = 26.39 GiB per GPU; weights');
   });
 });
 
@@ -80,8 +87,11 @@ describe('rule 3: a decode instance holds one request of the context length', ()
     const base = { gpu: GpuProfile.A10, rdma: RdmaProfile.none(), prefill: { replicas: 1 } };
     expect(lines({ ...base, engine: { tensorParallelSize: 1, contextLength: 16384 } }, QwenModel.QWEN3_8B)).toEqual([]);
     const out = lines({ ...base, engine: { tensorParallelSize: 1 } }, QwenModel.QWEN3_8B);
-    expect(out).toHaveLength(1);
-    expect(out[0]).toMatch(/^test\/pd\/decode contextLength=40960: a decode instance cannot hold one request of 40960 tokens: .* = 36804 tokens; lower contextLength/);
+    // A10 reports 23028 MiB: prefill 0.824, decode 0.837 (FACTS §3); neither pool holds 40,960 tokens of 147,456 bytes.
+    expect(out).toEqual([
+      expect.stringMatching(/^test\/pd\/prefill contextLength=40960: a prefill instance cannot hold one request of 40960 tokens: 0\.824 .* = 17714 tokens; lower contextLength/),
+      expect.stringMatching(/^test\/pd\/decode contextLength=40960: a decode instance cannot hold one request of 40960 tokens: 0\.837 .* = 19748 tokens; lower contextLength/),
+    ]);
   });
   test('fp8 KV cache halves the bytes per token and makes it fit', () => {
     expect(lines({ gpu: GpuProfile.A10, rdma: RdmaProfile.none(), engine: { tensorParallelSize: 1, kvCacheDtype: KvCacheDtype.FP8_E4M3 } }, QwenModel.QWEN3_8B)).toEqual([]);

@@ -123,16 +123,22 @@ export class CapacityReport {
   }
 
   private tableRows(): string[][] {
-    const head = ['role', 'replicas', 'GPUs/pod', 'GPUs', 'RDMA', 'mem fraction', 'weights/GPU', 'KV pool/GPU', 'KV tokens/instance', 'full-context requests/instance'];
+    const head = ['role', 'replicas', 'GPUs/pod', 'GPUs', 'RDMA', 'mem fraction', 'chunked prefill', 'decode graph bs', 'weights/GPU', 'KV pool/GPU', 'KV tokens/instance', 'full-context requests/instance'];
     const body = this.rows.map((r) => {
       const c = r.capacity;
+      if (c === undefined) return [r.role, String(r.replicas), String(r.gpusPerPod), String(r.gpusTotal), r.rdma, '-', '-', '-', '-', '-', '-', '-'];
+      const lo = c.fullContextRequestsPerInstance;
+      const hi = c.fullContextRequestsUpper;
       return [
         r.role, String(r.replicas), String(r.gpusPerPod), String(r.gpusTotal), r.rdma,
-        c === undefined ? '-' : `${c.memFractionStatic}${c.memFractionEstimated ? ' (est.)' : ''}`,
-        c === undefined ? '-' : gib(c.weightsPerGpuBytes),
-        c === undefined ? '-' : gib(c.kvPoolPerGpuBytes),
-        c === undefined ? '-' : thousands(c.kvTokensPerInstance),
-        c === undefined ? '-' : `${c.fullContextRequestsPerInstance} x ${thousands(c.contextLength)}`,
+        `${c.memFractionStatic}${c.memFractionEstimated ? ' (default)' : ''}`,
+        // PD roles run only their own phase: prefill chunks prompts, decode captures graphs.
+        r.role === this.source.prefill.roleName ? thousands(c.chunkedPrefillSize) : '-',
+        r.role === this.source.decode.roleName ? String(c.cudaGraphMaxBs) : '-',
+        gib(c.weightsPerGpuBytes),
+        gib(c.kvPoolPerGpuBytes),
+        thousands(c.kvTokensPerInstance),
+        `${lo === hi ? lo : `${lo}-${hi}`} x ${thousands(c.contextLength)}`,
       ];
     });
     return [head, ...body];
@@ -142,6 +148,14 @@ export class CapacityReport {
     const notes: string[] = [];
     const c = this.source.prefill.capacity;
     if (c?.kvHeadsReplicated) notes.push(`  note: TP above the model's KV heads replicates KV heads (${c.kvBytesPerTokenPerGpu} bytes/token/GPU)`);
+    const gpu = this.source.gpu;
+    notes.push(`  note: mem fraction "(default)" is what SGLang v0.5.18 computes per role from the ${gpu.reportedMemoryMiB} MiB the driver reports; KV figures assume ${gpu.preloadOverheadMiB} MiB held before the weights load (gpu.preloadOverhead)`);
+    for (const r of this.rows) {
+      const rc = r.capacity;
+      if (rc !== undefined && rc.fullContextRequestsPerInstance !== rc.fullContextRequestsUpper) {
+        notes.push(`  note: ${r.role} holds ${rc.fullContextRequestsPerInstance} full-context request(s) with that overhead, ${rc.fullContextRequestsUpper} with none (KV pool ${gib(rc.kvPoolPerGpuBytes)} to ${gib(rc.kvPoolPerGpuUpperBytes)} per GPU, ${thousands(rc.kvTokensPerInstance)} to ${thousands(rc.kvTokensPerInstanceUpper)} tokens)`);
+      }
+    }
     for (const w of this.warnings) notes.push(`  warning: [${w.path}] ${w.field} = ${w.value}: ${w.message}`);
     return notes;
   }

@@ -7,6 +7,7 @@ import { RbgTarget } from '../rbg/rbg-target';
 import { createRoleBasedGroup } from '../rbg/role-based-group';
 import { RouterDiscovery, RouterPolicy } from '../sglang/router-options';
 import { SglangServerOptions } from '../sglang/server-options';
+import { SglangImage } from '../sglang/sglang-image';
 import { QwenModelVolume } from '../storage/qwen-model-volume';
 import { copyArray, definedOnly } from '../util/copy';
 import { extraArgAgreementRules } from '../validation/flag-rules';
@@ -121,9 +122,9 @@ export interface PdServingGroupProps {
   readonly cluster?: ClusterCapacity;
   /**
    * Image of every role, unless a role sets its own.
-   * @default 'lmsysorg/sglang:v0.5.18'
+   * @default SglangImage.DEFAULT (`lmsysorg/sglang:v0.5.18-cu129`)
    */
-  readonly image?: string;
+  readonly image?: SglangImage;
   /**
    * HTTP port of every role (API, health, metrics) and of the client Service.
    * @default 8000

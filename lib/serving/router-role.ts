@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { DEFAULT_ROUTER_METRICS_PORT, RouterDiscovery, RouterPolicy } from '../sglang/router-options';
 import { NAMESPACE_ENV, routerArgs } from '../sglang/router-args';
 import { Finding, Findings } from '../validation/findings';
+import { MAX_REPLICAS } from '../validation/pod-rules';
 import { DecodeRole } from './decode-role';
 import { PodParts, httpProbe } from './pod-template';
 import { PrefillRole } from './prefill-role';
@@ -82,11 +83,13 @@ export class RouterRole extends SglangRole {
   /** Command-line arguments of the router (typed flags; `extraArgs` follow them). */
   public get args(): string[] {
     const { prefill, decode } = this;
+    // Replicas out of range are reported by their role; listing a million URLs would help nobody.
+    const count = (r: SglangRole) => (Number.isInteger(r.replicas) && r.replicas >= 1 && r.replicas <= MAX_REPLICAS ? r.replicas : 0);
     return routerArgs({
       kubernetesDiscovery: this.usesKubernetesDiscovery,
       workers: {
-        prefillUrls: Array.from({ length: prefill.replicas }, (_, i) => [prefill.podUrl(i), prefill.bootstrapPort] as const),
-        decodeUrls: Array.from({ length: decode.replicas }, (_, i) => decode.podUrl(i)),
+        prefillUrls: Array.from({ length: count(prefill) }, (_, i) => [prefill.podUrl(i), prefill.bootstrapPort] as const),
+        decodeUrls: Array.from({ length: count(decode) }, (_, i) => decode.podUrl(i)),
         prefillSelector: prefill.podSelector,
         decodeSelector: decode.podSelector,
         workerPort: prefill.httpPort,

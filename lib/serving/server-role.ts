@@ -116,14 +116,19 @@ export abstract class SglangServerRole extends SglangRole {
     if (!(this.model instanceof QwenModelVolume) || !(this.gpu instanceof GpuProfile)) return undefined;
     const o = this.options;
     return serverCapacity({
-      gpuMemoryBytes: this.gpu.memoryBytes,
+      gpuMemoryMiB: this.gpu.reportedMemoryMiB,
+      preloadOverheadMiB: this.gpu.preloadOverheadMiB,
+      mode: this.mode,
       tp: this.tensorParallelSize,
       dp: this.dataParallelSize,
       dpAttention: o.enableDpAttention === true,
       memFractionStatic: o.memFractionStatic,
       chunkedPrefillSize: o.chunkedPrefillSize,
+      maxRunningRequests: o.maxRunningRequests,
+      maxTotalTokens: o.maxTotalTokens,
       kvCacheDtype: o.kvCacheDtype,
       contextLength: o.contextLength,
+      extraArgs: this.extraArgs,
       model: this.model.model,
     });
   }

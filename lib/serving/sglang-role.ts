@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { RbgTarget } from '../rbg/rbg-target';
 import { RoleModel } from '../rbg/role-based-group';
 import { FlagRoleKind } from '../sglang/flags';
+import { SglangImage } from '../sglang/sglang-image';
 import { copyArray, copyMap } from '../util/copy';
 import { formatQuantity } from '../util/quantity';
 import { Finding } from '../validation/findings';
@@ -16,8 +17,6 @@ import { PodParts, podTemplate } from './pod-template';
 /** Env vars the library sets on some role; no role may set them itself. */
 const RESERVED_ENV: readonly string[] = ['SGLANG_HOST_IP', 'POD_NAMESPACE'];
 
-/** Default SGLang image (see `SglangImage` for the CUDA builds). */
-export const DEFAULT_IMAGE = 'lmsysorg/sglang:v0.5.18';
 
 /**
  * Pod-level settings shared by every kind of role.
@@ -29,10 +28,11 @@ export interface SglangPodOptions {
    */
   readonly replicas?: number;
   /**
-   * Container image.
-   * @default 'lmsysorg/sglang:v0.5.18'
+   * Container image: `SglangImage.v0_5_18(CudaVariant.CU13)`, or any image with
+   * `SglangImage.of('registry/name:tag')` (flags are still checked against SGLang v0.5.18).
+   * @default SglangImage.DEFAULT (`lmsysorg/sglang:v0.5.18-cu129`, the CUDA 12.9 build, which runs on drivers older than R580)
    */
-  readonly image?: string;
+  readonly image?: SglangImage;
   /**
    * CPU cores requested per pod.
    * @default 4 per GPU for servers, 2 for the router
@@ -113,7 +113,7 @@ export abstract class SglangRole extends Construct {
   /** Pods of this role. */
   public readonly replicas: number;
   /** Container image. */
-  public readonly image: string;
+  public readonly image: SglangImage;
   /** HTTP port. */
   public readonly httpPort: number;
   /** GPUs per pod (0 for the router). */
@@ -143,7 +143,7 @@ export abstract class SglangRole extends Construct {
     // An unknown target is reported at synth; names are derived for the default meanwhile.
     this.rbg = RbgTarget.ALL.includes(p.rbg as RbgTarget) ? p.rbg as RbgTarget : RbgTarget.V0_7;
     this.replicas = p.replicas ?? 1;
-    this.image = p.image ?? DEFAULT_IMAGE;
+    this.image = p.image ?? SglangImage.DEFAULT;
     this.httpPort = p.httpPort ?? 8000;
     const env = this.podProps.env;
     if (env !== undefined && env !== null && typeof env === 'object') for (const [k, v] of Object.entries(env)) this.env.set(k, v);
@@ -255,7 +255,7 @@ export abstract class SglangRole extends Construct {
     return {
       labels: podLabels(this.groupName, this.roleName),
       annotations: this.annotations,
-      image: this.image,
+      image: this.image.reference,
       extraArgs: this.extraArgs,
       userEnv: new Map([...this.env.entries()].map(([k, v]) => [String(k), String(v)])),
       serviceAccountName: this.podProps.serviceAccountName,

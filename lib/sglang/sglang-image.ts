@@ -68,23 +68,19 @@ export class SglangImage {
    * @param cudaVariant CUDA build; the CUDA 12.9 build runs on more drivers (see {@link CudaVariant}).
    */
   public static v0_5_18(cudaVariant: CudaVariant = CudaVariant.CU129): SglangImage {
-    if (!Object.values(CudaVariant).includes(cudaVariant)) {
-      throw new RangeError(`cudaVariant must be a CudaVariant, got ${String(cudaVariant)}`);
-    }
-    return new SglangImage(`${REPOSITORY}:v${ENGINE_VERSION}${TAG_SUFFIX[cudaVariant]}`, ENGINE_VERSION, cudaVariant);
+    // An unknown variant (from JavaScript) is reported when the app is synthesized.
+    const suffix = TAG_SUFFIX[cudaVariant] ?? `-${String(cudaVariant)}`;
+    return new SglangImage(`${REPOSITORY}:v${ENGINE_VERSION}${suffix}`, ENGINE_VERSION, cudaVariant);
   }
 
   /**
    * Any image reference (`[registry/]repository[:tag][@digest]`). The two official v0.5.18
    * references (with or without a `docker.io/` prefix) are recognised and carry their engine
    * version and CUDA build; any other image has neither, and flags are still checked against
-   * SGLang v0.5.18.
-   * @throws RangeError when the reference is empty or contains whitespace.
+   * SGLang v0.5.18. A malformed reference is reported when the app is synthesized.
    */
   public static of(reference: string): SglangImage {
-    if (typeof reference !== 'string' || reference.length === 0 || /\s/.test(reference)) {
-      throw new RangeError(`image reference must be a non-empty string without whitespace, got ${JSON.stringify(reference)}`);
-    }
+    if (typeof reference !== 'string') return new SglangImage(reference, undefined, undefined);
     const bare = reference.startsWith('docker.io/') ? reference.slice('docker.io/'.length) : reference;
     for (const variant of Object.values(CudaVariant)) {
       if (bare === `${REPOSITORY}:v${ENGINE_VERSION}${TAG_SUFFIX[variant]}`) {

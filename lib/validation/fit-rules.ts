@@ -55,14 +55,19 @@ export function fitRules(s: FitState): Finding[] {
     f.error('tensorParallelSize', tp, `TP x DP = ${s.gpusPerPod} GPUs per pod, but a ${gpu.name} node has ${gpu.gpusPerNode}; a pod cannot span nodes`);
   }
   const c = s.capacity;
-  const arithmetic = `${c.memFractionStatic} x ${gib(c.gpuMemoryBytes)} (${gpu.name}) = ${gib(c.usableBytes)} usable per GPU`
-    + `${c.memFractionEstimated ? ' (memFractionStatic estimated as SGLang picks it)' : ''}; weights ${gib(model.weightsBytes)} / TP ${tp} = ${gib(c.weightsPerGpuBytes)} per GPU`;
+  const arithmetic = `${c.memFractionStatic}${c.memFractionEstimated ? ` (SGLang v0.5.18's default for a ${s.mode} server)` : ''} x (${gib(c.gpuMemoryBytes)} reported by the driver for ${gpu.name} - ${gib(c.preloadOverheadBytes)} held before the weights load)`
+    + ` = ${gib(c.usableBytes)} per GPU; weights ${gib(model.weightsBytes)} / TP ${tp} = ${gib(c.weightsPerGpuBytes)} per GPU`;
   if (c.kvPoolPerGpuBytes < MIN_KV_POOL_BYTES) {
     f.error('tensorParallelSize', tp, `${model.name} does not fit: ${arithmetic}, leaving ${gib(c.kvPoolPerGpuBytes)} for the KV cache, below the minimum ${gib(MIN_KV_POOL_BYTES)}; use a larger TP, a GPU with more memory, or a higher memFractionStatic`);
     return f.list;
   }
-  if (s.mode === 'decode' && c.fullContextRequestsPerInstance < 1) {
-    f.error('contextLength', c.contextLength, `a decode instance cannot hold one request of ${c.contextLength} tokens: ${arithmetic}, KV pool ${gib(c.kvPoolPerGpuBytes)} per GPU / ${c.kvBytesPerTokenPerGpu} bytes per token = ${c.kvTokensPerInstance / s.dataParallelSize} tokens; lower contextLength, use fp8 KV cache, a larger TP or bigger GPUs`);
+  if (c.fullContextRequestsPerInstance < 1) {
+    const detail = `${arithmetic}, KV pool ${gib(c.kvPoolPerGpuBytes)} per GPU / ${c.kvBytesPerTokenPerGpu} bytes per token = ${c.kvTokensPerInstance / s.dataParallelSize} tokens`;
+    if (c.fullContextRequestsUpper < 1) {
+      f.error('contextLength', c.contextLength, `a ${s.mode} instance cannot hold one request of ${c.contextLength} tokens: ${detail}; lower contextLength, use fp8 KV cache, a larger TP or bigger GPUs`);
+    } else {
+      f.warn('contextLength', c.contextLength, `a ${s.mode} instance may not hold one request of ${c.contextLength} tokens: ${detail}; it does only if less than ${gib(c.preloadOverheadBytes)} is held before the weights load (gpu.preloadOverhead)`);
+    }
   }
   return f.list;
 }

@@ -1,4 +1,5 @@
 import { RbgTarget } from '../rbg/rbg-target';
+import { CudaVariant, SglangImage } from '../sglang/sglang-image';
 import { hasControlCharacters, isDnsLabel, isEnvVarName, isImageReference, isLabelKey, isLabelValue } from '../util/names';
 import { formatQuantity, isSize, isWholeKib } from '../util/quantity';
 import { Findings, Finding } from './findings';
@@ -46,8 +47,12 @@ export function podRules(s: PodState): Finding[] {
     f.error('roleName', s.roleName, `is ${s.roleName.length} characters; RoleBasedGroup role names are limited to ${MAX_ROLE_NAME}`);
   }
   f.integer('replicas', s.replicas, 1, MAX_REPLICAS);
-  if (!isImageReference(s.image)) {
-    f.error('image', s.image, 'must be a container image reference [registry/]name[:tag][@sha256:digest] with a lowercase name, e.g. "lmsysorg/sglang:v0.5.18-cu129"');
+  if (!(s.image instanceof SglangImage)) {
+    f.error('image', s.image, 'must be a SglangImage, e.g. SglangImage.v0_5_18(CudaVariant.CU129) or SglangImage.of("registry/name:tag")');
+  } else if (s.image.cudaVariant !== undefined && !Object.values(CudaVariant).includes(s.image.cudaVariant)) {
+    f.error('image.cudaVariant', s.image.cudaVariant, `must be a CudaVariant (${Object.values(CudaVariant).join(', ')})`);
+  } else if (!isImageReference(s.image.reference)) {
+    f.error('image', s.image.reference, 'must be a container image reference [registry/]name[:tag][@sha256:digest] with a lowercase name, e.g. "lmsysorg/sglang:v0.5.18-cu129"');
   }
   f.integer('httpPort', s.httpPort, 1, 65535);
   const millicores = typeof s.cpu === 'number' ? s.cpu * 1000 : NaN;

@@ -12,6 +12,11 @@ type Producer = () => readonly Finding[];
 type AppRule = (root: IConstruct) => readonly ValidationProblem[];
 
 const producers = new WeakMap<IConstruct, Producer[]>();
+/**
+ * True while `collectProblems` walks a tree: it runs our rules itself (structured), so the
+ * validations registered with cdk8s stand aside and `node.validate()` yields only the app's own.
+ */
+let collecting = false;
 const appRules = new WeakMap<IConstruct, Map<string, AppRule>>();
 
 /**
@@ -27,7 +32,7 @@ export function addRules(construct: IConstruct, produce: Producer): void {
   }
   producers.set(construct, [produce]);
   construct.node.addValidation({
-    validate: () => findingsOf(construct)
+    validate: () => (collecting ? [] : findingsOf(construct))
       .filter((f) => f.severity === 'error')
       .map((f) => formatProblem({ path: '', field: f.field, value: f.value, message: f.message }).replace(/^\[\] /, '')),
   });
@@ -46,7 +51,7 @@ export function addAppRule(scope: IConstruct, id: string, rule: AppRule): void {
     appRules.set(root, rules);
     const registered = rules;
     root.node.addValidation({
-      validate: () => [...registered.values()].flatMap((r) => r(root)).map((p) => formatProblem(p)),
+      validate: () => (collecting ? [] : [...registered.values()].flatMap((r) => r(root))).map((p) => formatProblem(p)),
     });
   }
   if (!rules.has(id)) rules.set(id, rule);
@@ -72,21 +77,19 @@ export function collectProblems(root: IConstruct): { errors: ValidationProblem[]
   const warnings: ValidationProblem[] = [];
   for (const c of root.node.findAll()) {
     const path = c.node.path;
-    const ours = hasRules(c) ? findingsOf(c).map((f) => ({ ...f, path })) : [];
-    const own = new Set<string>();
-    for (const f of ours) {
-      const p: ValidationProblem = { path, field: f.field, value: f.value, message: f.message };
-      (f.severity === 'error' ? errors : warnings).push(p);
-      own.add(formatProblem({ ...p, path: '' }).replace(/^\[\] /, ''));
+    for (const f of hasRules(c) ? findingsOf(c) : []) {
+      (f.severity === 'error' ? errors : warnings).push({ path, field: f.field, value: f.value, message: f.message });
     }
     const appRulesHere = appRules.get(c);
-    const fromAppRules = appRulesHere === undefined ? [] : [...appRulesHere.values()].flatMap((r) => r(c));
-    errors.push(...fromAppRules);
-    const app = new Set(fromAppRules.map((p) => formatProblem(p)));
-    for (const message of c.node.validate()) {
-      if (own.has(message) || app.has(message)) continue;
-      errors.push({ path: path === '' ? '(app)' : path, field: '', value: '', message });
+    if (appRulesHere !== undefined) errors.push(...[...appRulesHere.values()].flatMap((r) => r(c)));
+    collecting = true;
+    let foreign: string[];
+    try {
+      foreign = c.node.validate();
+    } finally {
+      collecting = false;
     }
+    for (const message of foreign) errors.push({ path: path === '' ? '(app)' : path, field: '', value: '', message });
   }
   return { errors, warnings };
 }

@@ -41,8 +41,13 @@ export function serverRules(s: ServerState): Finding[] {
   if (!(s.gpu instanceof GpuProfile)) {
     f.error('gpu', s.gpu, 'must be a GpuProfile, e.g. GpuProfile.L20 or GpuProfile.custom({...})');
   } else {
-    const bytes = s.gpu.memoryBytes;
-    if (!(bytes >= 1024 ** 3 && bytes <= 1024 ** 4 * 64)) f.error('gpu.memory', formatQuantity(s.gpu.memory), 'must be from 1 GiB to 64 TiB, e.g. Size.gibibytes(48)');
+    const mib = s.gpu.reportedMemoryMiB;
+    if (!(typeof mib === 'number' && mib >= 1024 && mib <= 1024 ** 2 * 64)) {
+      f.error('gpu.memory', s.gpu.memory === undefined ? mib : formatQuantity(s.gpu.memory), 'must be from 1 GiB to 64 TiB, e.g. Size.gibibytes(48) or reportedMemoryMiB: 46068');
+    } else {
+      const overhead = s.gpu.preloadOverheadMiB;
+      if (!(overhead >= 0 && overhead < mib / 2)) f.error('gpu.preloadOverhead', formatQuantity(s.gpu.preloadOverhead), `must be a Size from 0 to half the GPU's ${mib} MiB, e.g. Size.gibibytes(1)`);
+    }
     f.integer('gpu.gpusPerNode', s.gpu.gpusPerNode, 1, 64);
     if (!isExtendedResourceName(s.gpu.resourceName)) {
       f.error('gpu.resourceName', s.gpu.resourceName, 'must be an extended resource name with a domain prefix (not kubernetes.io, requests. or limits.), e.g. "nvidia.com/gpu" or "amd.com/gpu"');

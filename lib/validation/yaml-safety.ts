@@ -37,7 +37,20 @@ function writtenPlain(s: string): boolean {
   return !/^["'|>]/.test(Yaml.stringify(s));
 }
 
+/** Answers already worked out (strings such as ports repeat across every worker URL). */
+const seen = new Map<string, boolean>();
+const SEEN_LIMIT = 10_000;
+
 /** True when `s` would change type between `cdk8s synth` and `kubectl apply`. */
 export function changesTypeOnApply(s: string): boolean {
-  return readAsNonString(s) && writtenPlain(s);
+  if (!readAsNonString(s)) return false;
+  // Plain decimal integers are always quoted by the writer.
+  if (/^[0-9]+$/.test(s)) return false;
+  let answer = seen.get(s);
+  if (answer === undefined) {
+    answer = writtenPlain(s);
+    if (seen.size >= SEEN_LIMIT) seen.clear();
+    seen.set(s, answer);
+  }
+  return answer;
 }
