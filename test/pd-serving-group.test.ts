@@ -4,20 +4,8 @@ import {
   GpuProfile, ModelSource, PdServingGroup, PdServingGroupProps, QwenModel, QwenModelVolume, RbgTarget, RdmaProfile,
   RouterDiscovery, RouterPolicy, SglangPdValidationError, TransferBackend, synthesize,
 } from '../lib';
+import { tutorialGroup } from '../main';
 import { container, findObject, findRole, flagGroups, flagValues, kinds, Manifest, podTemplate } from './util';
-
-const OSS = { bucket: 'models', endpoint: 'oss-cn-hangzhou-internal.aliyuncs.com', path: '/Qwen3-32B/' };
-
-function tutorialGroup(chart: Chart, overrides: Partial<PdServingGroupProps> = {}): PdServingGroup {
-  const model = new QwenModelVolume(chart, 'model', { model: QwenModel.QWEN3_32B, source: ModelSource.oss(OSS) });
-  return new PdServingGroup(chart, 'pd', {
-    name: 'sglang-pd',
-    model,
-    prefill: { replicas: 2, tensorParallelSize: 2 },
-    decode: { replicas: 1, tensorParallelSize: 2 },
-    ...overrides,
-  });
-}
 
 function synthGroup(overrides: Partial<PdServingGroupProps> = {}): Manifest[] {
   const chart = Testing.chart();
