@@ -118,6 +118,11 @@ cleanup() {
   local rc=$?
   set +e
   exec 1>&"$E2E_STDOUT" 2>&"$E2E_STDERR"
+  # The controller layer stops its own control planes on SIGTERM; wait for it to do so.
+  if [[ -n "${ctrl_pid:-}" ]] && kill -0 "$ctrl_pid" 2>/dev/null; then
+    kill -TERM "$ctrl_pid" 2>/dev/null
+    wait "$ctrl_pid" 2>/dev/null
+  fi
   if [[ "${E2E_KEEP:-0}" == 1 && -d "$E2E_CLUSTER_DIR" ]]; then
     cleanup_trap_keep_message
   else
@@ -369,6 +374,7 @@ if [[ "${E2E_CONTROLLERS:-1}" != 0 ]]; then
     # Stream the report as it comes; the RESULT line is for this script.
     tail -n +1 --pid="$ctrl_pid" -f "$WORK/controllers.out" | grep --line-buffered -v '^RESULT ' || true
     wait "$ctrl_pid" || true
+    ctrl_pid="" # reaped: the cleanup trap must not signal a reused pid
     T_CTRL="$(e2e_secs "$t0" "$(e2e_now)")"
     result="$(grep '^RESULT ' "$WORK/controllers.out" || true)"
     if [[ "$result" =~ ^RESULT\ passed=([0-9]+)\ failed=([0-9]+)$ ]]; then

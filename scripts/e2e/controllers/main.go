@@ -108,47 +108,7 @@ func main() {
 
 	for i, rel := range releases {
 		rep.Section(rel.name)
-		var mine []*Tree
-		for _, t := range loaded {
-			if t.Target == rel.name {
-				mine = append(mine, t)
-			}
-		}
-		if len(mine) == 0 {
-			rep.One("", Result{Check: "trees", Msg: "at least one tree targets " + rel.name})
-			continue
-		}
-		start := time.Now()
-		args, env := rbgsOptions(rel.name)
-		p, err := StartPlane(ctx, rel.name, *assets, filepath.Join(*state, fmt.Sprintf("%d-%s", i, rel.name)), rel.crds, rel.rbgs, args, env)
-		if err != nil {
-			rep.One("", Result{Check: "plane", Msg: "start control plane, kube-controller-manager and RoleBasedGroup controller " + rel.name, Detail: errDetail(err)})
-			continue
-		}
-		rep.One("", Result{OK: true, Check: "plane", Msg: fmt.Sprintf("control plane, kube-controller-manager and RoleBasedGroup controller %s running (%.1fs; CRDs from %s)", rel.name, time.Since(start).Seconds(), rel.crds)})
-		h := NewHarness(p, *timeout)
-		for _, t := range mine {
-			t0 := time.Now()
-			res := h.RunTree(ctx, t)
-			rep.Emit(t.Name, res)
-			rep.Log("%s %s: %.1fs", rel.name, t.Name, time.Since(t0).Seconds())
-			if ctx.Err() != nil {
-				break
-			}
-		}
-		if *selfTest && ctx.Err() == nil {
-			tests, missing := SelfTests(rel.name, loaded)
-			for _, m := range missing {
-				rep.One("", Result{Check: "self-test", Msg: "self-test input: " + m})
-			}
-			for _, st := range tests {
-				t0 := time.Now()
-				rep.One("", h.RunSelfTest(ctx, st))
-				rep.Log("%s self-test %s: %.1fs", rel.name, st.Name, time.Since(t0).Seconds())
-			}
-		}
-		p.Stop()
-		rep.Log("%s: %.1fs in all", rel.name, time.Since(start).Seconds())
+		runRelease(ctx, rep, i, rel, loaded, *assets, *state, *timeout, *selfTest)
 		if ctx.Err() != nil {
 			rep.One("", Result{Check: "interrupted", Msg: "interrupted"})
 			break
@@ -157,5 +117,57 @@ func main() {
 	rep.Summary()
 	if _, failed := rep.Totals(); failed > 0 {
 		os.Exit(1)
+	}
+}
+
+// runRelease runs every tree of one release, then its self-tests, on a plane of its own that
+// is stopped on return (a panic included).
+func runRelease(ctx context.Context, rep *Report, i int, rel releaseFlag, loaded []*Tree, assets, state string, timeout time.Duration, selfTest bool) {
+	var mine []*Tree
+	for _, t := range loaded {
+		if t.Target == rel.name {
+			mine = append(mine, t)
+		}
+	}
+	if len(mine) == 0 {
+		rep.One("", Result{Check: "trees", Msg: "at least one tree targets " + rel.name})
+		return
+	}
+	start := time.Now()
+	args, env := rbgsOptions(rel.name)
+	p, err := StartPlane(ctx, rel.name, assets, filepath.Join(state, fmt.Sprintf("%d-%s", i, rel.name)), rel.crds, rel.rbgs, args, env)
+	if err != nil {
+		rep.One("", Result{Check: "plane", Msg: "start control plane, kube-controller-manager and RoleBasedGroup controller " + rel.name, Detail: errDetail(err)})
+		return
+	}
+	defer func() {
+		p.Stop()
+		rep.Log("%s: %.1fs in all", rel.name, time.Since(start).Seconds())
+	}()
+	rep.One("", Result{OK: true, Check: "plane", Msg: fmt.Sprintf("control plane, kube-controller-manager and RoleBasedGroup controller %s running (%.1fs; CRDs from %s)", rel.name, time.Since(start).Seconds(), rel.crds)})
+	h := NewHarness(p, timeout)
+	for _, t := range mine {
+		t0 := time.Now()
+		res := h.RunTree(ctx, t)
+		rep.Emit(t.Name, res)
+		rep.Log("%s %s: %.1fs", rel.name, t.Name, time.Since(t0).Seconds())
+		if ctx.Err() != nil {
+			return
+		}
+	}
+	if !selfTest {
+		return
+	}
+	tests, missing := SelfTests(rel.name, loaded)
+	for _, m := range missing {
+		rep.One("", Result{Check: "self-test", Msg: "self-test input: " + m})
+	}
+	for _, st := range tests {
+		t0 := time.Now()
+		rep.One("", h.RunSelfTest(ctx, st))
+		rep.Log("%s self-test %s: %.1fs", rel.name, st.Name, time.Since(t0).Seconds())
+		if ctx.Err() != nil {
+			return
+		}
 	}
 }
