@@ -10,6 +10,7 @@
 #   bash scripts/e2e/build-rbg.sh [TAG...]      # default: v0.4.0 v0.6.0 v0.7.0
 #       prints one line per tag: TAG RBGS_BINARY CRD_DIR
 #   bash scripts/e2e/build-rbg.sh --harness     # prints the path of the rbg-e2e binary
+#       (its unit tests, `go test`, run before it is built)
 #
 # Sources of release TAG (first that is set):
 #   E2E_RBG_SRC_<TAG>   e.g. E2E_RBG_SRC_V0_7_0=/src/rbg-v0.7.0: one checkout of that tag
@@ -35,9 +36,10 @@ tree_hash() {
   ) | sha256sum | cut -c1-12
 }
 
-# build NAME SRC_DIR PACKAGE OUT_NAME: prints the cached binary, building it if needed.
+# build NAME SRC_DIR PACKAGE OUT_NAME [test]: prints the cached binary, building it if needed
+# (with `test`, after `go test` of the package passed).
 build() {
-  local name="$1" src="$2" pkg="$3" out="$4" dir tmp start old
+  local name="$1" src="$2" pkg="$3" out="$4" with_tests="${5:-}" dir tmp start old
   dir="$E2E_CACHE/bin/${name}_${GOVERSION}_$(tree_hash "$src")"
   if [[ "${E2E_REBUILD:-0}" != 1 && -x "$dir/$out" && -f "$dir/.complete" ]]; then
     e2e_log "build: cached $name in $dir"
@@ -55,6 +57,11 @@ build() {
   e2e_log "build: compiling $name from $src with $GOVERSION (cold: about 3 minutes on 2 cores)"
   start="$(e2e_now)"
   tmp="$(mktemp -d "$E2E_CACHE/bin/.tmp.XXXXXX")"
+  if [[ "$with_tests" == test ]] && ! (cd "$src" && GOFLAGS="${GOFLAGS:-} -mod=readonly" nice -n 5 go test "$pkg") >&2; then
+    rm -rf "$tmp"
+    exec 9>&-
+    e2e_die "unit tests of $name failed"
+  fi
   # -mod=readonly: the committed go.sum is complete; the source tree is never written to.
   if ! (cd "$src" && CGO_ENABLED=0 GOFLAGS="${GOFLAGS:-} -mod=readonly" nice -n 5 go build -trimpath -ldflags "-s -w" -o "$tmp/$out" "$pkg") >&2; then
     rm -rf "$tmp"
@@ -73,7 +80,7 @@ build() {
 }
 
 if [[ "${1:-}" == "--harness" ]]; then
-  build rbg-e2e "$E2E_DIR/controllers" . rbg-e2e
+  build rbg-e2e "$E2E_DIR/controllers" . rbg-e2e test
   exit 0
 fi
 
