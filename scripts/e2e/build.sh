@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds kube-apiserver, kubectl and etcd from the Go module in scripts/e2e/apiserver
+# Builds kube-apiserver, kube-controller-manager, kubectl and etcd from the Go module in scripts/e2e/apiserver
 # (k8s.io/kubernetes and go.etcd.io/etcd/server/v3 at the versions pinned in its go.mod),
 # once, into a cache outside git:
 #   ${CDK8S_SGLANG_PD_CACHE:-$HOME/.cache/cdk8s-sglang-pd}/bin/kube-<v>_etcd-<v>_<go>_<hash>/
@@ -17,7 +17,7 @@ if [[ "${1:-}" == "--print-dir" ]]; then
   exit 0
 fi
 
-binaries=(kube-apiserver kubectl etcd)
+binaries=(kube-apiserver kube-controller-manager kubectl etcd)
 is_complete() { [[ -f "$bin_dir/.complete" ]] && for b in "${binaries[@]}"; do [[ -x "$bin_dir/$b" ]] || return 1; done; }
 
 if [[ "${E2E_REBUILD:-0}" != 1 ]] && is_complete; then
@@ -35,7 +35,7 @@ if [[ "${E2E_REBUILD:-0}" != 1 ]] && is_complete; then
   exit 0
 fi
 
-e2e_log "build: compiling kube-apiserver and kubectl $E2E_K8S_VERSION and etcd $E2E_ETCD_VERSION with $(go env GOVERSION) (cold: about 10 minutes on 2 cores)"
+e2e_log "build: compiling kube-apiserver, kube-controller-manager and kubectl $E2E_K8S_VERSION and etcd $E2E_ETCD_VERSION with $(go env GOVERSION) (cold: about 10 minutes on 2 cores)"
 start="$(e2e_now)"
 tmp="$(mktemp -d "$E2E_CACHE/bin/.tmp.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
@@ -55,6 +55,7 @@ done
   export CGO_ENABLED=0 GOFLAGS="${GOFLAGS:-} -mod=readonly"
   go build -trimpath -ldflags "$ldflags" -o "$tmp/" \
     k8s.io/kubernetes/cmd/kube-apiserver \
+    k8s.io/kubernetes/cmd/kube-controller-manager \
     k8s.io/kubernetes/cmd/kubectl \
     go.etcd.io/etcd/server/v3
 )

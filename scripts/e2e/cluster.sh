@@ -17,6 +17,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 CLUSTER_DIR="${E2E_CLUSTER_DIR:-${TMPDIR:-/tmp}/cdk8s-sglang-pd-e2e}"
 KUBECONFIG_FILE="$CLUSTER_DIR/kubeconfig"
+# kubectl keeps its discovery and HTTP caches here, not in $HOME/.kube/cache.
+export KUBECACHEDIR="${KUBECACHEDIR:-$CLUSTER_DIR/kube-cache}"
 
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 free_port() {
@@ -218,6 +220,7 @@ export E2E_CLUSTER_DIR='$CLUSTER_DIR'
 export KUBECONFIG='$KUBECONFIG_FILE'
 export E2E_KUBECTL='$bin_dir/kubectl'
 export E2E_APISERVER_URL='https://127.0.0.1:$api_port'
+export KUBECACHEDIR='$KUBECACHEDIR'
 export PATH='$bin_dir':"\$PATH"
 EOF
 

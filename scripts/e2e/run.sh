@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# End-to-end check of synthesized manifests against a real kube-apiserver (npm run test:e2e).
+# End-to-end check of synthesized manifests against a real kube-apiserver and the real
+# RoleBasedGroup controllers (npm run test:e2e).
 #
-#   bash scripts/e2e/run.sh                 # dist/ and every dist/examples/*/
-#   bash scripts/e2e/run.sh DIR [DIR...]    # these manifest directories instead
+#   bash scripts/e2e/run.sh                 # dist/, every dist/examples/*/ and the generated trees
+#   bash scripts/e2e/run.sh DIR [DIR...]    # these manifest directories (plus the generated trees)
+#
+# Generated trees: scripts/e2e/gen-trees.ts writes the tutorial topology once per controller
+# release (v0.4, v0.6, v0.7) and router discovery (static, kubernetes).
 #
 # Steps: build kube-apiserver/kubectl/etcd (cached, build.sh), start a private control plane
 # (cluster.sh, stopped by a trap even on failure), install the CRDs from $SHARED_CRDS,
@@ -11,12 +15,18 @@
 #   schema    every field of every custom resource is declared in the installed CRD
 #   apply     kubectl apply --server-side --validate=strict into a fresh namespace e2e-N
 #   readback  every field we set is stored unchanged (compare.mjs readback)
+# then the controller layer (scripts/e2e/controllers, a Go program): for each RoleBasedGroup
+# controller release it starts a fresh control plane with kube-controller-manager and that
+# release's controller (built by build-rbg.sh, cached), applies every tree that targets it,
+# writes Pod status as a kubelet would and checks the wiring (see README.md),
 # and prints `e2e: N passed, M failed` last. Exit code 0 only if M = 0.
 #
 # Environment:
 #   SHARED_CRDS               CRD folder (default ../shared/crds from the repo root)
 #   CDK8S_SGLANG_PD_CACHE     binary cache (default ~/.cache/cdk8s-sglang-pd)
 #   E2E_KEEP=1                leave the cluster running at the end (prints how to use/stop it)
+#   E2E_CONTROLLERS=0         skip the controller layer
+#   E2E_RBG_SRC               folder with one RoleBasedGroup checkout per tag (default ../shared/rbg)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$E2E_REPO_ROOT"
@@ -49,6 +59,14 @@ EOF
 }
 [[ -f "$SHARED_CRDS/$CRD_CURRENT" ]] || missing_crds "$CRD_CURRENT"
 
+e2e_ensure_cmds openssl:openssl flock:util-linux node:nodejs
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/cdk8s-sglang-pd-e2e-run.XXXXXX")"
+export E2E_CLUSTER_DIR="$WORK/cluster"
+# kubectl's discovery and HTTP caches stay in the run's own directory, never in $HOME.
+export KUBECACHEDIR="$WORK/kube-cache"
+# Until the cluster trap below is set, only the work dir needs removing.
+trap 'rm -rf "$WORK"' EXIT
+
 DIRS=()
 if [[ $# -gt 0 ]]; then
   for d in "$@"; do [[ -d "$d" ]] || e2e_die "not a directory: $d"; DIRS+=("$(cd "$d" && pwd)"); done
@@ -58,8 +76,14 @@ else
   for d in dist/examples/*/; do [[ -d "$d" ]] && DIRS+=("$(cd "$d" && pwd)"); done
   [[ ${#DIRS[@]} -gt 0 ]] || e2e_die "dist/ holds no manifests: run 'npm run synth' first"
 fi
+# The tutorial topology for every release x router discovery, from the library's public API.
+mapfile -t GENERATED < <(node -r ./scripts/ts-register.cjs "$E2E_DIR/gen-trees.ts" "$WORK/trees") ||
+  e2e_die "scripts/e2e/gen-trees.ts failed"
+[[ ${#GENERATED[@]} -gt 0 ]] || e2e_die "scripts/e2e/gen-trees.ts wrote no trees"
+DIRS+=("${GENERATED[@]}")
+# Printed names: relative to the repository, generated trees as generated/<name>.
+dir_name() { case "$1" in "$WORK/trees/"*) echo "generated/${1#"$WORK/trees/"}" ;; *) echo "${1#"$E2E_REPO_ROOT"/}" ;; esac; }
 
-e2e_ensure_cmds openssl:openssl flock:util-linux node:nodejs
 (cd "$E2E_DIR" && node --input-type=module -e "await import('yaml')") 2>/dev/null ||
   e2e_die "the npm package 'yaml' is not installed: run 'npm ci' in $E2E_REPO_ROOT"
 COMPARE=(node "$E2E_DIR/compare.mjs")
@@ -83,8 +107,6 @@ bin_dir="$(bash "$E2E_DIR/build.sh" --print-dir)"
 bin_dir="$(bash "$E2E_DIR/build.sh")"
 T_BUILD="$(e2e_secs "$t0" "$(e2e_now)")"
 
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/cdk8s-sglang-pd-e2e-run.XXXXXX")"
-export E2E_CLUSTER_DIR="$WORK/cluster"
 cleanup_trap_keep_message() {
   e2e_log "E2E_KEEP=1: cluster left running. Use it: export E2E_CLUSTER_DIR=$E2E_CLUSTER_DIR; eval \"\$(bash $E2E_DIR/cluster.sh env)\""
   e2e_log "  stop it: E2E_CLUSTER_DIR=$E2E_CLUSTER_DIR bash $E2E_DIR/cluster.sh stop && rm -rf $WORK"
@@ -96,6 +118,11 @@ cleanup() {
   local rc=$?
   set +e
   exec 1>&"$E2E_STDOUT" 2>&"$E2E_STDERR"
+  # The controller layer stops its own control planes on SIGTERM; wait for it to do so.
+  if [[ -n "${ctrl_pid:-}" ]] && kill -0 "$ctrl_pid" 2>/dev/null; then
+    kill -TERM "$ctrl_pid" 2>/dev/null
+    wait "$ctrl_pid" 2>/dev/null
+  fi
   if [[ "${E2E_KEEP:-0}" == 1 && -d "$E2E_CLUSTER_DIR" ]]; then
     cleanup_trap_keep_message
   else
@@ -294,7 +321,7 @@ done
 n=0
 for d in "${ORDERED[@]}"; do
   n=$((n + 1))
-  rel="${d#"$E2E_REPO_ROOT"/}"
+  rel="$(dir_name "$d")"
   t0="$(e2e_now)"
   echo "--- $rel (${DIR_OBJECTS[$d]} objects, RBG CRD: ${DIR_TARGET[$d]})"
   if [[ "${DIR_OBJECTS[$d]}" == 0 ]]; then fail "$rel: no manifests"; continue; fi
@@ -325,10 +352,46 @@ for d in "${ORDERED[@]}"; do
   e2e_log "$rel: $(e2e_secs "$t0" "$(e2e_now)")s"
 done
 
-# Stop the cluster now so that the summary is the last thing printed.
+# The controller layer starts control planes of its own: stop this one first (2 cores).
+if [[ "${E2E_KEEP:-0}" == 1 ]]; then cleanup_trap_keep_message; else bash "$E2E_DIR/cluster.sh" stop; fi
+
+# ------------------------------------------------------------------ controller layer
+# Each tree reconciled by the real RoleBasedGroup controller of its release
+# (scripts/e2e/controllers, README "Controller layer").
+T_CTRL_BUILD=0 T_CTRL=0
+if [[ "${E2E_CONTROLLERS:-1}" != 0 ]]; then
+  echo "--- controller layer: RoleBasedGroup controllers ${E2E_RBG_TAGS:-v0.4.0 v0.6.0 v0.7.0}"
+  t0="$(e2e_now)"
+  # shellcheck disable=SC2086 # E2E_RBG_TAGS is a word list
+  if builds="$(bash "$E2E_DIR/build-rbg.sh" ${E2E_RBG_TAGS:-})" && harness="$(bash "$E2E_DIR/build-rbg.sh" --harness)"; then
+    T_CTRL_BUILD="$(e2e_secs "$t0" "$(e2e_now)")"
+    ctrl_args=(-assets "$bin_dir" -state "$WORK/controllers" -timeout "${E2E_CONTROLLER_TIMEOUT:-60s}")
+    while read -r tag bin crds; do ctrl_args+=(-release "${tag%.*}=$bin,$crds"); done <<<"$builds"
+    for d in "${DIRS[@]}"; do ctrl_args+=(-tree "$(dir_name "$d")=$d"); done
+    t0="$(e2e_now)"
+    "$harness" "${ctrl_args[@]}" >"$WORK/controllers.out" 2>"$WORK/controllers.err" &
+    ctrl_pid=$!
+    # Stream the report as it comes; the RESULT line is for this script.
+    tail -n +1 --pid="$ctrl_pid" -f "$WORK/controllers.out" | grep --line-buffered -v '^RESULT ' || true
+    wait "$ctrl_pid" || true
+    ctrl_pid="" # reaped: the cleanup trap must not signal a reused pid
+    T_CTRL="$(e2e_secs "$t0" "$(e2e_now)")"
+    result="$(grep '^RESULT ' "$WORK/controllers.out" || true)"
+    if [[ "$result" =~ ^RESULT\ passed=([0-9]+)\ failed=([0-9]+)$ ]]; then
+      PASSED=$((PASSED + BASH_REMATCH[1]))
+      FAILED=$((FAILED + BASH_REMATCH[2]))
+    else
+      fail "controller layer: rbg-e2e ended without a result"; tail -n 30 "$WORK/controllers.err" | indent
+    fi
+  else
+    fail "controller layer: build the RoleBasedGroup controllers and the test program (see the messages above)"
+  fi
+fi
+
+# Clean up now so that the summary is the last thing printed.
 trap - EXIT INT TERM
-if [[ "${E2E_KEEP:-0}" == 1 ]]; then cleanup_trap_keep_message; else bash "$E2E_DIR/cluster.sh" stop; rm -rf "$WORK"; fi
+[[ "${E2E_KEEP:-0}" == 1 ]] || rm -rf "$WORK"
 T_TOTAL="$(e2e_secs "$T_START" "$(e2e_now)")"
-echo "e2e: timing: build ${T_BUILD}s ($BUILD_MODE), cluster start ${T_CLUSTER}s, total ${T_TOTAL}s"
+echo "e2e: timing: build ${T_BUILD}s ($BUILD_MODE), cluster start ${T_CLUSTER}s, controller builds ${T_CTRL_BUILD}s, controller layer ${T_CTRL}s, total ${T_TOTAL}s"
 echo "e2e: ${PASSED} passed, ${FAILED} failed"
 [[ "$FAILED" == 0 ]]
