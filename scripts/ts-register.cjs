@@ -9,9 +9,9 @@
  *    type-checking: `npm run typecheck` does that) into CommonJS, and caches the output on disk
  *    under node_modules/.cache/cdk8s-sglang-pd/, keyed by the compiler version and options, the
  *    file's path and a hash of its bytes. An edited main.ts, lib/ or examples/ file is therefore
- *    transpiled again on the next run (a few ms each), with no build step. The generated 6.7 MB
- *    under imports/ (replaced only by `cdk8s import`) are keyed by size and modification time
- *    instead, so a run does not even read them. `npm ci` warms the cache (`prepare` runs
+ *    transpiled again on the next run (a few ms each), with no build step. The generated 3.7 MB
+ *    under imports/ (replaced only by `npm run import:offline`) are keyed by size and
+ *    modification time instead, so a run does not even read them. `npm ci` warms the cache (`prepare` runs
  *    `node scripts/ts-register.cjs --warm`); without it the first run takes about a second more.
  * 2. Compiles the big modules (everything under node_modules and imports/) with a V8 code cache
  *    kept in the same directory, so that cdk8s-plus-28's 2.7 MB of generated Kubernetes types and
@@ -19,6 +19,17 @@
  *    and V8 flags (V8 rejects a cache made with others; it is then rebuilt).
  * 3. Reads ASCII-only sources as latin1, which is much cheaper than UTF-8 decoding for
  *    multi-megabyte files.
+ *
+ * Why this file and not a maintained runner: `npm run bench -- --runners` measures each one as
+ * pairs A (an empty cdk8s chart) and B (main.ts). On the 2-core development machine (Node 20,
+ * medians of 21-25 pairs, see the README's Performance section) this runner starts an empty chart
+ * in about 170 ms and main.ts in about 320 ms; tsc's output run by plain node is as fast at run
+ * time but needs a build in front of every `npm run synth` (`tsc -b`: about 0.4 s when nothing
+ * changed, 5-7 s after an edit, since it type-checks); @swc-node/register (it loads the
+ * TypeScript compiler at start) and tsx (ESM loader hooks in a worker thread) take about 520 and
+ * 570 ms for the empty chart and 680 and 820 ms for main.ts. Node 20 has no public compile cache
+ * (`module.enableCompileCache` arrives in Node 22). None of them meets the bench's B / A <= 1.3
+ * without slowing A: the @swc-node/register ratio is about 1.3 only because of its slow start.
  *
  * Hand-written .ts files get inline source maps (without the sources, which stay on disk) and
  * source maps are enabled, so stack traces point at the TypeScript lines. Nothing here changes
@@ -87,7 +98,7 @@ function writeAtomic(file, data) {
 let swc;
 /**
  * Transpiled JavaScript of a .ts file, and the cache key of that output. The key hashes the
- * file's bytes, except for the generated imports/ (megabytes, replaced only by `cdk8s import`),
+ * file's bytes, except for the generated imports/ (megabytes, replaced only by scripts/gen-imports.mjs),
  * whose key uses the file's size and modification time so that a cache hit does not read them.
  */
 function transpile(filename) {
