@@ -1,4 +1,5 @@
-import { checkExtraArgs, FLAG_CATALOG_VERSIONS, FlagProblem, lookupFlag } from '../lib/sglang/flags';
+import { checkExtraArgs } from '../lib/sglang/extra-args';
+import { FLAG_CATALOG_VERSIONS, FlagProblem, lookupFlag } from '../lib/sglang/flags';
 
 const NONE: ReadonlySet<string> = new Set();
 

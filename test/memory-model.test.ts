@@ -15,15 +15,16 @@ import {
   DEFAULT_PRELOAD_OVERHEAD_MIB,
   DisaggregationMode,
   EngineMemoryInput,
-  GPU_MEMORY_TOTAL_MIB,
-  KvPoolInput,
   LARGE_GPU_RESERVE_FLOOR_MIB,
-  kvPool,
-  kvPoolRange,
   prefillCudaGraphCaptureSizes,
   resolveEngineMemory,
   roundHalfEven,
 } from '../lib/sglang/memory-model';
+import { KvPoolInput, kvPool, kvPoolRange } from '../lib/sglang/kv-pool';
+import { GpuProfile } from '../lib';
+
+/** nvidia-smi memory.total of each preset, in MiB, as FACTS §5b lists them (written by hand). */
+const GPU_MEMORY_TOTAL_MIB = { L20: 46068, A10: 23028, A100_40GB: 40960, A100_80GB: 81920, H20: 97871, H100: 81559, H200: 143771 };
 
 const GiB = 1024 ** 3;
 const L20 = 46068;
@@ -44,10 +45,11 @@ function qwen32bOnL20(memFractionStatic: number, extra: Partial<KvPoolInput> = {
 
 describe('GPU memory presets (FACTS §5b)', () => {
   test('GIVEN the presets WHEN read THEN they are nvidia-smi memory.total in MiB, not marketing sizes', () => {
-    expect(GPU_MEMORY_TOTAL_MIB).toEqual({
-      L20: 46068, A10: 23028, A100_40GB: 40960, A100_80GB: 81920, H20: 97871, H100: 81559, H200: 143771,
-    });
-    expect(Object.isFrozen(GPU_MEMORY_TOTAL_MIB)).toBe(true);
+    expect({
+      L20: GpuProfile.L20.reportedMemoryMiB, A10: GpuProfile.A10.reportedMemoryMiB, A100_40GB: GpuProfile.A100_40GB.reportedMemoryMiB,
+      A100_80GB: GpuProfile.A100_80GB.reportedMemoryMiB, H20: GpuProfile.H20.reportedMemoryMiB, H100: GpuProfile.H100.reportedMemoryMiB,
+      H200: GpuProfile.H200.reportedMemoryMiB,
+    }).toEqual(GPU_MEMORY_TOTAL_MIB);
   });
 
   test('GIVEN the documented defaults WHEN read THEN 1 GiB pre-load overhead, 16384 prefill tokens, 10 GiB floor', () => {

@@ -95,7 +95,7 @@ export abstract class SglangServerRole extends SglangRole {
     this.options = Object.freeze({
       ...p,
       extraArgs: undefined,
-      modelOverrideArgs: overrides !== undefined && jsonProblem(overrides) === undefined ? frozenJsonCopy(overrides) : overrides,
+      modelOverrideArgs: overrides !== undefined && jsonProblem(overrides) === undefined ? frozenJsonCopy(overrides) as Record<string, unknown> : overrides,
     });
     this.serverProps = p;
     this.model = p.model;

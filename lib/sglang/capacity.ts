@@ -1,5 +1,6 @@
-import { flagValuesOf } from './flags';
-import { DisaggregationMode, kvPool, resolveEngineMemory } from './memory-model';
+import { flagValuesOf } from './extra-args';
+import { kvPool } from './kv-pool';
+import { DisaggregationMode, resolveEngineMemory } from './memory-model';
 
 /**
  * What one prefill or decode pod holds, as SGLang v0.5.18 will size it (FACTS §3): the fraction

@@ -29,12 +29,12 @@ export function jsonProblem(value: unknown, where = '', seen: Set<unknown> = new
 }
 
 /** A deep, frozen copy of a JSON value; call only when `jsonProblem` found nothing. */
-export function frozenJsonCopy<T>(value: T): T {
+export function frozenJsonCopy(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return Object.freeze(value.map((x) => frozenJsonCopy(x))) as unknown as T;
+  if (Array.isArray(value)) return Object.freeze(value.map((x) => frozenJsonCopy(x)));
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = frozenJsonCopy(v);
-  return Object.freeze(out) as T;
+  for (const [k, v] of Object.entries(value)) out[k] = frozenJsonCopy(v);
+  return Object.freeze(out);
 }
 
 /** JSON with sorted keys, so the same object always gives the same text. */

@@ -1,4 +1,5 @@
-import { FlagRoleKind, checkExtraArgs, flagValuesOf } from '../sglang/flags';
+import { checkExtraArgs, flagValuesOf } from '../sglang/extra-args';
+import { FlagRoleKind } from '../sglang/flags';
 import { AGREEMENT_FLAGS, CONTRADICTING_FLAGS, ROUTER_TYPED_FLAGS, SERVER_TYPED_FLAGS } from '../sglang/typed-flags';
 import { Finding, Findings } from './findings';
 

@@ -77,8 +77,8 @@ function sourceRules(f: Findings, source: ModelSource): void {
   if (secretName !== undefined && !isDnsSubdomain(secretName)) {
     f.error('source.secretName', secretName, 'must be a DNS-1123 subdomain');
   }
-  const c = o.credentials as unknown as Record<string, unknown> | undefined;
-  if (c !== undefined && (c === null || typeof c !== 'object' || !nonEmpty(c.accessKeyId) || !nonEmpty(c.accessKeySecret))) {
+  const c: unknown = o.credentials;
+  if (c !== undefined && (c === null || typeof c !== 'object' || !nonEmpty(o.credentials?.accessKeyId) || !nonEmpty(o.credentials?.accessKeySecret))) {
     f.secret('source.credentials', 'accessKeyId and accessKeySecret must both be non-empty strings');
   }
   if (o.ossfsVersion !== undefined) f.oneOf('source.ossfsVersion', o.ossfsVersion, Object.values(OssfsVersion), 'an OssfsVersion');
