@@ -36,6 +36,11 @@ export type { RouterRoleProps } from './serving/router-role';
 export { PdServingGroup, BOOTSTRAP_PORT_ANNOTATION, RBG_TARGET_ANNOTATION } from './serving/pd-serving-group';
 export type { ClusterCapacity, PdRouterOptions, PdServerRoleOptions, PdServingGroupProps } from './serving/pd-serving-group';
 
+// Operating it: monitoring, the inference gateway, autoscaling.
+export { GroupMonitoring, MonitorKind, MONITORING_GROUP_LABEL, MONITORING_ROLE_LABEL } from './serving/monitoring';
+export type { GroupMonitoringProps, MonitoringOptions } from './serving/monitoring';
+export { INFERENCE_BACKEND_LABEL, INFERENCE_WORKLOAD_LABEL } from './serving/labels';
+
 // Validation and reporting.
 export { SglangPdValidationError } from './validation/problem';
 export type { ValidationProblem } from './validation/problem';

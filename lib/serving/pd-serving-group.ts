@@ -21,6 +21,7 @@ import { RouterRbac } from './router-rbac';
 import { RouterRole } from './router-role';
 import { SglangServerPodOptions } from './server-role';
 import { SglangPodOptions, SglangRole } from './sglang-role';
+import { GroupMonitoring, MonitoringOptions } from './monitoring';
 
 /**
  * Options of the prefill or the decode role of a PdServingGroup.
@@ -250,6 +251,17 @@ export class PdServingGroup extends Construct {
       ]),
       sameNamespaceAs: this.model instanceof QwenModelVolume ? [{ construct: this.model, field: 'model' }] : [],
     }));
+  }
+
+  /**
+   * Scrapes the group with the Prometheus Operator: a PodMonitor `<name>` (or, with
+   * `MonitorKind.SERVICE_MONITOR`, a ServiceMonitor and the headless Service `<name>-metrics`) on
+   * the servers' `http` port and the router's `metrics` port, at `/metrics`, with `group` and
+   * `role` labels. Call it once.
+   * @param options kind of monitor, interval, labels of the monitor
+   */
+  public enableMonitoring(options: MonitoringOptions = {}): GroupMonitoring {
+    return GroupMonitoring._enable(this, options);
   }
 
   /** All roles: prefill, decode, router. */

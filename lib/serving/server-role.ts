@@ -14,6 +14,8 @@ import { contextRules, serverRules } from '../validation/server-rules';
 import { fitRules } from '../validation/fit-rules';
 import { PodParts, httpProbe } from './pod-template';
 import { SglangRole, SglangRoleProps } from './sglang-role';
+import { inferenceWorkloadLabels } from './labels';
+import { serverLabelRules } from '../validation/monitoring-rules';
 
 /**
  * Pod settings only servers have.
@@ -30,6 +32,13 @@ export interface SglangServerPodOptions {
    * @default 10 minutes plus 10 seconds per GB of weights (about 21 minutes for Qwen3-32B)
    */
   readonly startupTimeout?: Duration;
+  /**
+   * Label the pods `alibabacloud.com/inference-workload: <group>` and
+   * `alibabacloud.com/inference-backend: sglang`, by which ACK's managed Prometheus (ARMS) finds
+   * SGLang servers and scrapes their `http` port at `/metrics`.
+   * @default true
+   */
+  readonly inferenceWorkloadLabels?: boolean;
 }
 
 /**
@@ -164,7 +173,7 @@ export abstract class SglangServerRole extends SglangRole {
       sharedMemory: this.serverProps.sharedMemory,
       startupTimeout: this.serverProps.startupTimeout,
     });
-    const all = [...super.findings(), ...own];
+    const all = [...super.findings(), ...own, ...serverLabelRules(this.serverProps.inferenceWorkloadLabels)];
     const blocking = ['model', 'gpu', 'tensorParallelSize', 'dataParallelSize', 'expertParallelSize', 'memFractionStatic',
       'contextLength', 'chunkedPrefillSize', 'kvCacheDtype', 'modelOverrideArgs', 'enableDpAttention', 'maxTotalTokens'];
     const blocked = all.some((f) => f.severity === 'error' && blocking.some((b) => f.field === b || f.field.startsWith(`${b}.`)));
@@ -194,8 +203,10 @@ export abstract class SglangServerRole extends SglangRole {
     const limits: Record<string, k8s.Quantity> = { [this.gpu.resourceName]: k8s.Quantity.fromNumber(this.gpusPerPod) };
     if (this.rdma.resourceName !== undefined) limits[this.rdma.resourceName] = k8s.Quantity.fromNumber(this.rdma.count);
     const shm = this.serverProps.sharedMemory;
+    const common = this.commonParts();
     return {
-      ...this.commonParts(),
+      ...common,
+      labels: this.serverProps.inferenceWorkloadLabels === false ? common.labels : { ...common.labels, ...inferenceWorkloadLabels(this.groupName) },
       containerName: 'sglang',
       module: 'sglang.launch_server',
       launchArgs: this.args,
