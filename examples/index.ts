@@ -9,6 +9,7 @@ import { qwen332b4p2dA100 } from './qwen3-32b-4p2d-a100';
 import { qwen38bA10 } from './qwen3-8b-a10';
 import { rbgV04 } from './rbg-v04';
 import { monitoring } from './monitoring';
+import { inferenceGateway } from './inference-gateway';
 
 export interface Example {
   /** Folder name under dist/examples, a DNS-1123 label. */
@@ -49,5 +50,10 @@ export const EXAMPLES: readonly Example[] = [
     name: 'monitoring',
     description: 'The tutorial deployment with a Prometheus Operator PodMonitor on the servers and the router',
     build: monitoring,
+  },
+  {
+    name: 'inference-gateway',
+    description: 'The tutorial deployment behind a Gateway API Inference Extension InferencePool and HTTPRoute',
+    build: inferenceGateway,
   },
 ];

@@ -40,6 +40,8 @@ export type { ClusterCapacity, PdRouterOptions, PdServerRoleOptions, PdServingGr
 export { GroupMonitoring, MonitorKind, MONITORING_GROUP_LABEL, MONITORING_ROLE_LABEL } from './serving/monitoring';
 export type { GroupMonitoringProps, MonitoringOptions } from './serving/monitoring';
 export { INFERENCE_BACKEND_LABEL, INFERENCE_WORKLOAD_LABEL } from './serving/labels';
+export { InferenceGateway, InferencePoolApi, EndpointPickerFailureMode, DEFAULT_ENDPOINT_PICKER_PORT } from './serving/inference-gateway';
+export type { InferenceGatewayOptions, InferenceGatewayProps } from './serving/inference-gateway';
 
 // Validation and reporting.
 export { SglangPdValidationError } from './validation/problem';

@@ -22,6 +22,7 @@ import { RouterRole } from './router-role';
 import { SglangServerPodOptions } from './server-role';
 import { SglangPodOptions, SglangRole } from './sglang-role';
 import { GroupMonitoring, MonitoringOptions } from './monitoring';
+import { InferenceGateway, InferenceGatewayOptions } from './inference-gateway';
 
 /**
  * Options of the prefill or the decode role of a PdServingGroup.
@@ -262,6 +263,16 @@ export class PdServingGroup extends Construct {
    */
   public enableMonitoring(options: MonitoringOptions = {}): GroupMonitoring {
     return GroupMonitoring._enable(this, options);
+  }
+
+  /**
+   * Routes traffic from a Gateway API Gateway to the group through the Inference Extension: an
+   * InferencePool `<name>` selecting the router pods on the HTTP port, with an endpoint picker,
+   * and an HTTPRoute `<name>` from the Gateway to the pool. Call it once.
+   * @param options the Gateway, the endpoint picker and the route
+   */
+  public exposeThroughInferenceGateway(options: InferenceGatewayOptions): InferenceGateway {
+    return InferenceGateway._expose(this, options);
   }
 
   /** All roles: prefill, decode, router. */
