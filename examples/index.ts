@@ -10,6 +10,7 @@ import { qwen38bA10 } from './qwen3-8b-a10';
 import { rbgV04 } from './rbg-v04';
 import { monitoring } from './monitoring';
 import { inferenceGateway } from './inference-gateway';
+import { autoscaling } from './autoscaling';
 
 export interface Example {
   /** Folder name under dist/examples, a DNS-1123 label. */
@@ -55,5 +56,10 @@ export const EXAMPLES: readonly Example[] = [
     name: 'inference-gateway',
     description: 'The tutorial deployment behind a Gateway API Inference Extension InferencePool and HTTPRoute',
     build: inferenceGateway,
+  },
+  {
+    name: 'autoscaling',
+    description: 'Prefill 2-4 and decode 1-2 pods, each autoscaled on an SGLang metric, P:D kept within 1-4',
+    build: autoscaling,
   },
 ];

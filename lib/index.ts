@@ -42,6 +42,9 @@ export type { GroupMonitoringProps, MonitoringOptions } from './serving/monitori
 export { INFERENCE_BACKEND_LABEL, INFERENCE_WORKLOAD_LABEL } from './serving/labels';
 export { InferenceGateway, InferencePoolApi, EndpointPickerFailureMode, DEFAULT_ENDPOINT_PICKER_PORT } from './serving/inference-gateway';
 export type { InferenceGatewayOptions, InferenceGatewayProps } from './serving/inference-gateway';
+export { ScalingMetric, ScalingMetricKind, SGLANG_QUEUED_REQUESTS, SGLANG_RUNNING_REQUESTS, SGLANG_TOKEN_USAGE } from './serving/scaling-metric';
+export { RoleAutoscaler, SCALING_ADAPTER_KIND } from './serving/autoscaling';
+export type { ReplicaRatio, RoleAutoscalerProps, RoleAutoscaling } from './serving/autoscaling';
 
 // Validation and reporting.
 export { SglangPdValidationError } from './validation/problem';
