@@ -8,6 +8,9 @@ import { kubernetesDiscovery } from './kubernetes-discovery';
 import { qwen332b4p2dA100 } from './qwen3-32b-4p2d-a100';
 import { qwen38bA10 } from './qwen3-8b-a10';
 import { rbgV04 } from './rbg-v04';
+import { monitoring } from './monitoring';
+import { inferenceGateway } from './inference-gateway';
+import { autoscaling } from './autoscaling';
 
 export interface Example {
   /** Folder name under dist/examples, a DNS-1123 label. */
@@ -43,5 +46,20 @@ export const EXAMPLES: readonly Example[] = [
     name: 'qwen3-32b-4p2d-a100',
     description: 'Qwen3-32B 4P2D TP=4 on A100 80 GB with rdma/hca, 131k YaRN context, existing PVC',
     build: qwen332b4p2dA100,
+  },
+  {
+    name: 'monitoring',
+    description: 'The tutorial deployment with a Prometheus Operator PodMonitor on the servers and the router',
+    build: monitoring,
+  },
+  {
+    name: 'inference-gateway',
+    description: 'The tutorial deployment behind a Gateway API Inference Extension InferencePool and HTTPRoute',
+    build: inferenceGateway,
+  },
+  {
+    name: 'autoscaling',
+    description: 'Prefill 2-4 and decode 1-2 pods, each autoscaled on an SGLang metric, P:D kept within 1-4',
+    build: autoscaling,
   },
 ];

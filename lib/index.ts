@@ -37,6 +37,16 @@ export type { RouterRoleProps } from './serving/router-role';
 export { PdServingGroup, BOOTSTRAP_PORT_ANNOTATION, RBG_TARGET_ANNOTATION } from './serving/pd-serving-group';
 export type { ClusterCapacity, PdRouterOptions, PdServerRoleOptions, PdServingGroupProps } from './serving/pd-serving-group';
 
+// Operating it: monitoring, the inference gateway, autoscaling.
+export { GroupMonitoring, MonitorKind, MONITORING_GROUP_LABEL, MONITORING_ROLE_LABEL } from './serving/monitoring';
+export type { GroupMonitoringProps, MonitoringOptions } from './serving/monitoring';
+export { INFERENCE_BACKEND_LABEL, INFERENCE_WORKLOAD_LABEL } from './serving/labels';
+export { InferenceGateway, InferencePoolApi, EndpointPickerFailureMode, DEFAULT_ENDPOINT_PICKER_PORT } from './serving/inference-gateway';
+export type { InferenceGatewayOptions, InferenceGatewayProps } from './serving/inference-gateway';
+export { ScalingMetric, ScalingMetricKind, SGLANG_QUEUED_REQUESTS, SGLANG_RUNNING_REQUESTS, SGLANG_TOKEN_USAGE } from './serving/scaling-metric';
+export { RoleAutoscaler, SCALING_ADAPTER_KIND } from './serving/autoscaling';
+export type { ReplicaRatio, RoleAutoscalerProps, RoleAutoscaling } from './serving/autoscaling';
+
 // Validation and reporting.
 export { SglangPdValidationError } from './validation/problem';
 export type { ValidationProblem } from './validation/problem';

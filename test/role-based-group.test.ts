@@ -100,6 +100,19 @@ describe('createRoleBasedGroup', () => {
     expect(manifests).toThrow(/hostAliases\[1\]\.ip is required/);
   });
 
+  test.each([
+    [RbgTarget.V0_7.release, RbgTarget.V0_7, { enable: true, labels: { team: 'llm' } }],
+    [RbgTarget.V0_6.release, RbgTarget.V0_6, { enable: true }],
+    [RbgTarget.V0_4.release, RbgTarget.V0_4, { enable: true }],
+  ])('%s: a role\'s scalingAdapter, with labels only where the CRD has them', (_release, target, expected) => {
+    // GIVEN a role with an enabled scaling adapter and labels WHEN synthesized THEN v1alpha2 keeps the labels, v1alpha1 only enable
+    const [rbg] = synth(target, () => [
+      { name: 'a', replicas: 1, dependencies: [], template, scalingAdapter: { enable: true, labels: { team: 'llm' } } },
+      { name: 'b', replicas: 1, dependencies: [], template },
+    ]).manifests();
+    expect(rbg.spec.roles.map((r: { scalingAdapter?: unknown }) => r.scalingAdapter)).toEqual([expected, undefined]);
+  });
+
   test('an unknown target (from JavaScript) is refused', () => {
     const bogus: unknown = { release: 'v9' };
     expect(() => synth(bogus as RbgTarget, () => [])).toThrow('unsupported RBG target v9');

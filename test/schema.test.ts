@@ -591,3 +591,37 @@ describe('add-on CRDs are picked by group/kind/version', () => {
     expect(validateManifest(timeouts)).toEqual([]);
   });
 });
+
+describe('the objects of monitoring, the inference gateway and autoscaling are checked against their CRDs', () => {
+  function synthOps(kind: lib.MonitorKind, poolApi: lib.InferencePoolApi): Manifest[] {
+    const chart: Chart = Testing.chart();
+    const g = tutorialGroup(chart, {
+      router: { discovery: RouterDiscovery.KUBERNETES },
+      prefill: { autoscaling: { minReplicas: 1, maxReplicas: 4, metric: lib.ScalingMetric.cpuUtilization(70) } },
+      decode: { autoscaling: { maxReplicas: 2 } },
+    });
+    g.enableMonitoring({ kind });
+    g.exposeThroughInferenceGateway({ gateway: 'inference-gateway', poolApi, hostnames: ['llm.example.com'] });
+    return Testing.synth(chart);
+  }
+
+  test.each([
+    [lib.MonitorKind.POD_MONITOR, lib.InferencePoolApi.V1, 'crd:monitoring.coreos.com/PodMonitor.v1@v0.93.0', 'crd:inference.networking.k8s.io/InferencePool.v1@v1.6.0'],
+    [lib.MonitorKind.SERVICE_MONITOR, lib.InferencePoolApi.V1ALPHA2, 'crd:monitoring.coreos.com/ServiceMonitor.v1@v0.93.0', 'crd:inference.networking.x-k8s.io/InferencePool.v1alpha2@v1.4.0'],
+  ])('%s with an InferencePool %s', (kind, poolApi, monitorSource, poolSource) => {
+    const manifests = synthOps(kind, poolApi);
+    expect(validateManifests(manifests)).toEqual([]);
+    const sources = (k: string) => manifests.filter((m) => m.kind === k).map((m) => schemaSource(m));
+    expect(sources(kind)).toEqual([monitorSource]);
+    expect(sources('InferencePool')).toEqual([poolSource]);
+    expect(sources('HTTPRoute')).toEqual(['crd:gateway.networking.k8s.io/HTTPRoute.v1@v1.6.1']);
+    expect(sources('HorizontalPodAutoscaler')).toEqual([`core:io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler@${K8S_VERSION}`, `core:io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler@${K8S_VERSION}`]);
+    // and the check bites on them: a relabeling action the operator does not know, a second target port of the same number
+    const monitor = clone(manifests.find((m) => m.kind === kind));
+    (monitor.spec.podMetricsEndpoints ?? monitor.spec.endpoints)[0].relabelings[0].action = 'Keepp';
+    expectError(validateManifest(monitor), `spec.${kind === lib.MonitorKind.POD_MONITOR ? 'podMetricsEndpoints' : 'endpoints'}[0].relabelings[0].action`, /must be one of "replace", .*\(got string "Keepp"\)/);
+    const hpa = clone(findObject(manifests, 'HorizontalPodAutoscaler', 'sglang-pd-decode'));
+    hpa.spec.metrics[0].pods.target.averageValue = '0.8 of the pool';
+    expectError(validateManifest(hpa), 'spec.metrics[0].pods.target.averageValue', /format "quantity"/);
+  });
+});

@@ -58,6 +58,15 @@ export class RbgTarget {
     return `${this.podName(group, role, index)}.${this.headlessServiceName(group, role)}`;
   }
 
+  /**
+   * Name of the RoleBasedGroupScalingAdapter the controller creates for a role whose
+   * `scalingAdapter` is enabled: `<group>-<role>` in every release. Its apiVersion is the
+   * group's (`apiVersion`), a version each release's adapter CRD serves.
+   */
+  public scalingAdapterName(group: string, role: string): string {
+    return `${group}-${role}`;
+  }
+
   /** Labels the controller puts on every pod of a role; usable as a selector. */
   public podSelector(group: string, role: string): Record<string, string> {
     return { [this.groupLabel]: group, [this.roleLabel]: role };

@@ -23,6 +23,19 @@ export interface RoleModel {
   readonly replicas: number;
   readonly dependencies: string[];
   readonly template: k8s.PodTemplateSpec;
+  /** Set when an HPA owns the role's replicas: the controller then creates its scaling adapter. */
+  readonly scalingAdapter?: ScalingAdapterModel;
+}
+
+/**
+ * The role's `scalingAdapter`. `labels` exist only in the v1alpha2 API (v0.7): the v0.4 and v0.6
+ * CRDs have `enable` alone, so there they are dropped.
+ *
+ * @internal
+ */
+export interface ScalingAdapterModel {
+  readonly enable: boolean;
+  readonly labels?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -64,6 +77,7 @@ function groupV07(scope: Construct, metadata: ApiObjectMetadata, roles: () => Ro
       replicas: r.replicas,
       dependencies: nonEmpty(r.dependencies),
       standalonePattern: { template: podTemplate(r.template) },
+      scalingAdapter: r.scalingAdapter === undefined ? undefined : scalingAdapterV07(r.scalingAdapter),
     })),
   });
   return new l1.RoleBasedGroup(scope, 'Resource', { metadata, spec: Lazy.any({ produce: spec }) });
@@ -78,6 +92,7 @@ function groupV06(scope: Construct, metadata: ApiObjectMetadata, roles: () => Ro
       replicas: r.replicas,
       dependencies: nonEmpty(r.dependencies),
       template: podTemplate(r.template),
+      scalingAdapter: r.scalingAdapter === undefined ? undefined : { enable: r.scalingAdapter.enable },
     })),
   });
   return new l1.RoleBasedGroup(scope, 'Resource', { metadata, spec: Lazy.any({ produce: spec }) });
@@ -92,9 +107,15 @@ function groupV04(scope: Construct, metadata: ApiObjectMetadata, roles: () => Ro
       replicas: r.replicas,
       dependencies: nonEmpty(r.dependencies),
       template: podTemplate(r.template),
+      scalingAdapter: r.scalingAdapter === undefined ? undefined : { enable: r.scalingAdapter.enable },
     })),
   });
   return new l1.RoleBasedGroup(scope, 'Resource', { metadata, spec: Lazy.any({ produce: spec }) });
+}
+
+/** v0.7's scaling adapter, with the labels the controller copies onto the adapter it creates. */
+function scalingAdapterV07(a: ScalingAdapterModel): v07.RoleBasedGroupSpecRolesScalingAdapter {
+  return { enable: a.enable, labels: a.labels === undefined ? undefined : { ...a.labels } };
 }
 
 /**

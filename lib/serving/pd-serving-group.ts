@@ -22,6 +22,10 @@ import { RouterRbac } from './router-rbac';
 import { RouterRole } from './router-role';
 import { SglangServerPodOptions } from './server-role';
 import { SglangPodOptions, SglangRole } from './sglang-role';
+import { ReplicaRatio, SCALING_ADAPTER_KIND } from './autoscaling';
+import { GroupMonitoring, MonitoringOptions } from './monitoring';
+import { InferenceGateway, InferenceGatewayOptions } from './inference-gateway';
+import { ScaledRole, groupAutoscalingRules } from '../validation/autoscaling-rules';
 
 /**
  * Options of the prefill or the decode role of a PdServingGroup.
@@ -135,6 +139,12 @@ export interface PdServingGroupProps {
    * @default 34000
    */
   readonly bootstrapPort?: number;
+  /**
+   * Limits on the prefill:decode pod ratio, checked over every pair of replica counts the roles
+   * can reach (with `autoscaling`, anywhere within their bounds).
+   * @default - not checked
+   */
+  readonly replicaRatio?: ReplicaRatio;
 }
 
 /** Annotation the router's Kubernetes discovery reads the prefill bootstrap port from. */
@@ -244,13 +254,44 @@ export class PdServingGroup extends Construct {
         ...clusterRules(this.cluster, this.gpu instanceof GpuProfile ? this.gpu.gpusPerNode : NaN, String(this.gpu?.name), [this.prefill, this.decode]),
       ];
     });
+    const replicaRatio = p.replicaRatio;
+    addRules(this, () => groupAutoscalingRules({
+      discovery: this.discovery,
+      prefill: scaledRole(this.prefill),
+      decode: scaledRole(this.decode),
+      ratio: replicaRatio,
+      clusterGpus: clusterGpus(this.cluster, this.gpu),
+    }));
     registerAppRules(this, () => ({
       controllerObjects: this.roles.flatMap((r) => [
         { kind: 'Service', name: this.rbg.headlessServiceName(this.name, r.roleName), why: `headless Service the RBG ${this.rbg.release} controller creates for role ${r.roleName}` },
         { kind: 'RoleWorkload', name: this.rbg.workloadName(this.name, r.roleName), why: `workload the RBG ${this.rbg.release} controller creates for role ${r.roleName}` },
-      ]),
+      ]).concat([this.prefill, this.decode].filter((r) => r.autoscaler !== undefined).map((r) => (
+        { kind: SCALING_ADAPTER_KIND, name: this.rbg.scalingAdapterName(this.name, r.roleName), why: `scaling adapter the RBG ${this.rbg.release} controller creates for role ${r.roleName}` }
+      ))),
       sameNamespaceAs: this.model instanceof QwenModelVolume ? [{ construct: this.model, field: 'model' }] : [],
     }));
+  }
+
+  /**
+   * Scrapes the group with the Prometheus Operator: a PodMonitor `<name>` (or, with
+   * `MonitorKind.SERVICE_MONITOR`, a ServiceMonitor and the headless Service `<name>-metrics`) on
+   * the servers' `http` port and the router's `metrics` port, at `/metrics`, with `group` and
+   * `role` labels. Call it once.
+   * @param options kind of monitor, interval, labels of the monitor
+   */
+  public enableMonitoring(options: MonitoringOptions = {}): GroupMonitoring {
+    return GroupMonitoring._enable(this, options);
+  }
+
+  /**
+   * Routes traffic from a Gateway API Gateway to the group through the Inference Extension: an
+   * InferencePool `<name>` selecting the router pods on the HTTP port, with an endpoint picker,
+   * and an HTTPRoute `<name>` from the Gateway to the pool. Call it once.
+   * @param options the Gateway, the endpoint picker and the route
+   */
+  public exposeThroughInferenceGateway(options: InferenceGatewayOptions): InferenceGateway {
+    return InferenceGateway._expose(this, options);
   }
 
   /** All roles: prefill, decode, router. */
@@ -267,4 +308,17 @@ export class PdServingGroup extends Construct {
   public get url(): string {
     return `http://${this.name}:${this.router.httpPort}`;
   }
+}
+
+/** A server role as the group's autoscaling rules see it. */
+function scaledRole(r: PrefillRole | DecodeRole): ScaledRole {
+  const a = r.autoscaler;
+  return { roleName: r.roleName, replicas: r.replicas, gpusPerPod: r.gpusPerPod, bounds: a === undefined ? undefined : { minReplicas: a.minReplicas, maxReplicas: a.maxReplicas } };
+}
+
+/** GPUs of the declared cluster, when it is declared and valid (its own rule reports it otherwise). */
+function clusterGpus(c: ClusterCapacity | undefined, gpu: GpuProfile): number | undefined {
+  if (c === undefined || c === null || typeof c !== 'object') return undefined;
+  if (typeof c.gpus === 'number' && Number.isInteger(c.gpus)) return c.gpus;
+  return typeof c.nodes === 'number' && Number.isInteger(c.nodes) && gpu instanceof GpuProfile ? c.nodes * gpu.gpusPerNode : undefined;
 }

@@ -14,6 +14,10 @@ import { contextRules, serverRules } from '../validation/server-rules';
 import { fitRules } from '../validation/fit-rules';
 import { PodParts, httpProbe } from './pod-template';
 import { SglangRole, SglangRoleProps } from './sglang-role';
+import { RoleAutoscaler, RoleAutoscaling } from './autoscaling';
+import { featureLabels, inferenceWorkloadLabels } from './labels';
+import { RoleModel } from '../rbg/role-based-group';
+import { serverLabelRules } from '../validation/monitoring-rules';
 
 /**
  * Pod settings only servers have.
@@ -30,6 +34,19 @@ export interface SglangServerPodOptions {
    * @default 10 minutes plus 10 seconds per GB of weights (about 21 minutes for Qwen3-32B)
    */
   readonly startupTimeout?: Duration;
+  /**
+   * An HPA owns the role's replica count between these bounds (needs `RbgTarget.V0_7` and, in a
+   * PdServingGroup, `RouterDiscovery.KUBERNETES`); `replicas` is then the initial count.
+   * @default - no autoscaling: `replicas` pods
+   */
+  readonly autoscaling?: RoleAutoscaling;
+  /**
+   * Label the pods `alibabacloud.com/inference-workload: <group>` and
+   * `alibabacloud.com/inference-backend: sglang`, by which ACK's managed Prometheus (ARMS) finds
+   * SGLang servers and scrapes their `http` port at `/metrics`.
+   * @default true
+   */
+  readonly inferenceWorkloadLabels?: boolean;
 }
 
 /**
@@ -79,6 +96,8 @@ export abstract class SglangServerRole extends SglangRole {
   public readonly options: SglangServerOptions;
   /** `--disaggregation-mode` of this server. */
   public abstract readonly mode: 'prefill' | 'decode';
+  /** The HPA of this role, when `autoscaling` is set. */
+  public readonly autoscaler?: RoleAutoscaler;
 
   private readonly serverProps: SglangServerRoleProps;
 
@@ -90,7 +109,11 @@ export abstract class SglangServerRole extends SglangRole {
    */
   protected constructor(scope: Construct, id: string, props: SglangServerRoleProps, defaultRoleName: string) {
     const p: SglangServerRoleProps = { ...(props ?? {}) } as SglangServerRoleProps;
-    super(scope, id, p, defaultRoleName, p.extraArgs);
+    // With autoscaling, the initial pod count defaults to the lower bound.
+    const a = p.autoscaling;
+    const min = a !== null && typeof a === 'object' ? a.minReplicas : undefined;
+    const initial = p.replicas ?? (typeof min === 'number' && Number.isInteger(min) && min >= 1 ? min : undefined);
+    super(scope, id, { ...p, replicas: initial }, defaultRoleName, p.extraArgs);
     const overrides = p.modelOverrideArgs;
     this.options = Object.freeze({
       ...p,
@@ -106,6 +129,16 @@ export abstract class SglangServerRole extends SglangRole {
     this.gpusPerPod = p.enableDpAttention === true ? this.tensorParallelSize : this.tensorParallelSize * this.dataParallelSize;
     const rdmaEnabled = this.rdma instanceof RdmaProfile && this.rdma.enabled;
     this.transferBackend = p.transferBackend ?? (rdmaEnabled ? TransferBackend.MOONCAKE : TransferBackend.MOONCAKE_TCP);
+    if (a !== undefined) {
+      this.autoscaler = new RoleAutoscaler(this, 'Autoscaler', { autoscaling: a, role: this, replicas: p.replicas });
+    }
+  }
+
+  /** @internal The role, plus its scaling adapter when an HPA owns its replicas. */
+  public _toRoleModel(): RoleModel {
+    const model = super._toRoleModel();
+    if (this.autoscaler === undefined) return model;
+    return { ...model, scalingAdapter: { enable: true, labels: featureLabels(this.groupName, this.roleName) } };
   }
 
   /** Prefill bootstrap port; undefined for decode. */
@@ -169,7 +202,7 @@ export abstract class SglangServerRole extends SglangRole {
       sharedMemory: this.serverProps.sharedMemory,
       startupTimeout: this.serverProps.startupTimeout,
     });
-    const all = [...super.findings(), ...own];
+    const all = [...super.findings(), ...own, ...serverLabelRules(this.serverProps.inferenceWorkloadLabels)];
     const blocking = ['model', 'gpu', 'tensorParallelSize', 'dataParallelSize', 'expertParallelSize', 'memFractionStatic',
       'contextLength', 'chunkedPrefillSize', 'kvCacheDtype', 'modelOverrideArgs', 'enableDpAttention', 'maxTotalTokens'];
     const blocked = all.some((f) => f.severity === 'error' && blocking.some((b) => f.field === b || f.field.startsWith(`${b}.`)));
@@ -199,8 +232,10 @@ export abstract class SglangServerRole extends SglangRole {
     const limits: Record<string, k8s.Quantity> = { [this.gpu.resourceName]: k8s.Quantity.fromNumber(this.gpusPerPod) };
     if (this.rdma.resourceName !== undefined) limits[this.rdma.resourceName] = k8s.Quantity.fromNumber(this.rdma.count);
     const shm = this.serverProps.sharedMemory;
+    const common = this.commonParts();
     return {
-      ...this.commonParts(),
+      ...common,
+      labels: this.serverProps.inferenceWorkloadLabels === false ? common.labels : { ...common.labels, ...inferenceWorkloadLabels(this.groupName) },
       containerName: 'sglang',
       module: 'sglang.launch_server',
       launchArgs: this.args,
