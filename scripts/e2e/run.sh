@@ -369,7 +369,7 @@ if [[ "${E2E_CONTROLLERS:-1}" != 0 ]]; then
     while read -r tag bin crds; do ctrl_args+=(-release "${tag%.*}=$bin,$crds"); done <<<"$builds"
     for d in "${DIRS[@]}"; do ctrl_args+=(-tree "$(dir_name "$d")=$d"); done
     t0="$(e2e_now)"
-    "$harness" "${ctrl_args[@]}" >"$WORK/controllers.out" 2>"$WORK/controllers.err" &
+    E2E_ADDON_CRDS="$SHARED_CRDS/addons" "$harness" "${ctrl_args[@]}" >"$WORK/controllers.out" 2>"$WORK/controllers.err" &
     ctrl_pid=$!
     # Stream the report as it comes; the RESULT line is for this script.
     tail -n +1 --pid="$ctrl_pid" -f "$WORK/controllers.out" | grep --line-buffered -v '^RESULT ' || true

@@ -84,7 +84,7 @@ func StartPlane(ctx context.Context, release, assets, dir, crdDir, rbgs string, 
 		BinaryAssetsDirectory:    assets,
 		DownloadBinaryAssets:     false,
 		UseExistingCluster:       &noExisting,
-		CRDDirectoryPaths:        []string{crdDir},
+		CRDDirectoryPaths:        crdDirs(crdDir),
 		ErrorIfCRDPathMissing:    true,
 		ControlPlaneStartTimeout: 2 * time.Minute,
 		ControlPlaneStopTimeout:  30 * time.Second,
@@ -358,4 +358,16 @@ func tail(path string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return path + ":\n" + strings.Join(lines, "\n")
+}
+
+// crdDirs is the release's CRD folder plus, when E2E_ADDON_CRDS names a folder, the add-on CRDs
+// (Prometheus Operator, Gateway API, Inference Extension, Fluid) that the trees' other objects use.
+func crdDirs(release string) []string {
+	dirs := []string{release}
+	if extra := os.Getenv("E2E_ADDON_CRDS"); extra != "" {
+		if info, err := os.Stat(extra); err == nil && info.IsDir() {
+			dirs = append(dirs, extra)
+		}
+	}
+	return dirs
 }
