@@ -45,6 +45,22 @@ our_pid() {
   echo "$pid"
 }
 
+# Starts "$@" in a session of its own (so a Ctrl-C or the caller's job kill does not reach it
+# before cmd_stop does), logging to $CLUSTER_DIR/<name>.log, and records its pid.
+# The background job is started from a subshell, where bash never has job control: so the job
+# is not a process-group leader, setsid execs in place instead of forking, and the pid file
+# names the daemon itself. Started from a shell with job control (SHELLOPTS with "monitor"
+# exported, as one CI runner had), a plain `setsid cmd &` forks, and $! is a setsid that has
+# already exited: the daemon ran on, unsupervised, and start reported it dead.
+start_daemon() {
+  local name="$1"
+  shift
+  (
+    setsid "$@" </dev/null >"$CLUSTER_DIR/$name.log" 2>&1 &
+    echo $! >"$CLUSTER_DIR/$name.pid"
+  )
+}
+
 stop_one() {
   local name="$1" pid i
   pid="$(our_pid "$name")" || { rm -f "$CLUSTER_DIR/$name.pid"; return 0; }
@@ -151,7 +167,7 @@ cmd_start() {
   chmod 600 "$CLUSTER_DIR/tokens.csv"
 
   # etcd: single member, loopback only. --unsafe-no-fsync: the data is thrown away.
-  setsid "$bin_dir/etcd" \
+  start_daemon etcd "$bin_dir/etcd" \
     --name e2e \
     --data-dir "$CLUSTER_DIR/etcd-data" \
     --listen-client-urls "http://127.0.0.1:$etcd_port" \
@@ -160,9 +176,7 @@ cmd_start() {
     --initial-advertise-peer-urls "http://127.0.0.1:$peer_port" \
     --initial-cluster "e2e=http://127.0.0.1:$peer_port" \
     --unsafe-no-fsync \
-    --log-level warn \
-    </dev/null >"$CLUSTER_DIR/etcd.log" 2>&1 &
-  echo $! >"$CLUSTER_DIR/etcd.pid"
+    --log-level warn
 
   local deadline=$((SECONDS + 30))
   until port_in_use "$etcd_port"; do
@@ -173,7 +187,7 @@ cmd_start() {
 
   # kube-apiserver: TLS on 127.0.0.1, static token auth (admin in system:masters), RBAC.
   # --endpoint-reconciler-type=none: Endpoints may not hold loopback addresses.
-  setsid "$bin_dir/kube-apiserver" \
+  start_daemon kube-apiserver "$bin_dir/kube-apiserver" \
     --bind-address 127.0.0.1 \
     --advertise-address 127.0.0.1 \
     --secure-port "$api_port" \
@@ -190,9 +204,7 @@ cmd_start() {
     --service-cluster-ip-range 10.96.0.0/24 \
     --endpoint-reconciler-type none \
     --cert-dir "$CLUSTER_DIR/pki/generated" \
-    --v "${E2E_APISERVER_VERBOSITY:-1}" \
-    </dev/null >"$CLUSTER_DIR/kube-apiserver.log" 2>&1 &
-  echo $! >"$CLUSTER_DIR/kube-apiserver.pid"
+    --v "${E2E_APISERVER_VERBOSITY:-1}"
 
   cat >"$KUBECONFIG_FILE" <<EOF
 apiVersion: v1
