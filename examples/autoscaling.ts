@@ -16,6 +16,8 @@ export function autoscaling(app: App): Chart {
     decode: { autoscaling: { minReplicas: 1, maxReplicas: 2, metric: ScalingMetric.kvCacheUsage(0.8) } },
     replicaRatio: { minPrefillPerDecode: 1, maxPrefillPerDecode: 4 },
     cluster: { nodes: 2 },
+    // The PodMonitor's Prometheus must reach the servers' metrics through the NetworkPolicies.
+    networkIsolation: { metricsScrapers: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } }, metricsScraperNamespaces: {} },
   });
   group.enableMonitoring();
   return chart;

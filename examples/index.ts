@@ -5,6 +5,7 @@
 import { App, Chart } from 'cdk8s';
 import { SglangPdChart } from '../main';
 import { kubernetesDiscovery } from './kubernetes-discovery';
+import { networkIsolation } from './network-isolation';
 import { qwen332b4p2dA100 } from './qwen3-32b-4p2d-a100';
 import { qwen38bA10 } from './qwen3-8b-a10';
 import { rbgV04 } from './rbg-v04';
@@ -61,5 +62,10 @@ export const EXAMPLES: readonly Example[] = [
     name: 'autoscaling',
     description: 'Prefill 2-4 and decode 1-2 pods, each autoscaled on an SGLang metric, P:D kept within 1-4',
     build: autoscaling,
+  },
+  {
+    name: 'network-isolation',
+    description: 'The tutorial in namespace llm, reachable only from ingress-nginx and scraped from monitoring (NetworkPolicies)',
+    build: networkIsolation,
   },
 ];

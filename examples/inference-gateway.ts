@@ -8,7 +8,8 @@ import { tutorialGroup } from './tutorial';
  */
 export function inferenceGateway(app: App): Chart {
   const chart = new Chart(app, 'inference-gateway', { namespace: 'llm' });
-  const group = tutorialGroup(chart);
+  // The Gateway's proxy runs in another namespace: the router's NetworkPolicy admits every namespace.
+  const group = tutorialGroup(chart, { networkIsolation: { clientNamespaces: {} } });
   group.exposeThroughInferenceGateway({
     gateway: 'inference-gateway',
     gatewayNamespace: 'gateway-system',

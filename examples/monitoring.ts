@@ -7,7 +7,8 @@ import { tutorialGroup } from './tutorial';
  */
 export function monitoring(app: App): Chart {
   const chart = new Chart(app, 'monitoring');
-  const group = tutorialGroup(chart);
+  // The group's NetworkPolicies deny scraping unless the scrapers are named: any Prometheus pod.
+  const group = tutorialGroup(chart, { networkIsolation: { metricsScrapers: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } }, metricsScraperNamespaces: {} } });
   group.enableMonitoring({ interval: Duration.seconds(15), labels: { release: 'prometheus' } });
   return chart;
 }

@@ -46,6 +46,11 @@ export type { InferenceGatewayOptions, InferenceGatewayProps } from './serving/i
 export { ScalingMetric, ScalingMetricKind, SGLANG_QUEUED_REQUESTS, SGLANG_RUNNING_REQUESTS, SGLANG_TOKEN_USAGE } from './serving/scaling-metric';
 export { RoleAutoscaler, SCALING_ADAPTER_KIND } from './serving/autoscaling';
 export type { ReplicaRatio, RoleAutoscalerProps, RoleAutoscaling } from './serving/autoscaling';
+// Network isolation: who may reach a group's pods.
+export { LabelSelectorOperator } from './serving/label-selector';
+export type { LabelRequirement, LabelSelector } from './serving/label-selector';
+export { KV_TRANSFER_PORTS } from './serving/network-policy';
+export type { NetworkIsolationOptions } from './serving/network-policy';
 
 // Validation and reporting.
 export { SglangPdValidationError } from './validation/problem';

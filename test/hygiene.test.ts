@@ -194,7 +194,7 @@ test('with explicit credentials: exactly one Secret holds them, nothing else doe
 // (b) pod security posture
 // ---------------------------------------------------------------------------------------------
 
-test('pods: no privilege, no host namespaces or paths, IPC_LOCK only with RDMA, model read-only', () => {
+test('pods: no privilege, no host namespaces or paths, every capability dropped and IPC_LOCK only with RDMA, model read-only', () => {
   let pods = 0;
   for (const t of all) {
     for (const rbg of t.objects.filter((o) => o.kind === 'RoleBasedGroup')) {
@@ -210,9 +210,16 @@ test('pods: no privilege, no host namespaces or paths, IPC_LOCK only with RDMA, 
         const server = role !== 'router';
         for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
           const sc = c.securityContext ?? {};
-          expect({ where, privileged: sc.privileged, escalation: sc.allowPrivilegeEscalation }).toEqual({ where, privileged: undefined, escalation: undefined });
+          expect({ where, privileged: sc.privileged, escalation: sc.allowPrivilegeEscalation, drop: sc.capabilities?.drop })
+            .toEqual({ where, privileged: false, escalation: false, drop: ['ALL'] });
           const rdma = server && g.rdma.enabled;
-          expect({ where, rdma, add: sc.capabilities?.add ?? [] }).toEqual({ where, rdma, add: rdma ? ['IPC_LOCK'] : [] });
+          const lowPorts = (c.ports ?? []).some((p: any) => p.containerPort < 1024);
+          const expected = [...(rdma ? ['IPC_LOCK'] : []), ...(lowPorts ? ['NET_BIND_SERVICE'] : [])];
+          expect({ where, rdma, add: sc.capabilities?.add ?? [] }).toEqual({ where, rdma, add: expected });
+          // Only the router with Kubernetes discovery calls the API, so only it gets a token.
+          const discovery = !server && (c.args as string[]).includes('--service-discovery');
+          expect({ where, token: spec.automountServiceAccountToken }).toEqual({ where, token: discovery });
+          expect({ where, seccomp: spec.securityContext?.seccompProfile }).toEqual({ where, seccomp: { type: 'RuntimeDefault' } });
           if (rdma) expect(c.resources.limits[g.rdma.resourceName!]).toBe(g.rdma.count);
           if (!server) continue;
           const mount = (c.volumeMounts ?? []).find((m: any) => m.mountPath === g.model.mountPath);

@@ -20,6 +20,9 @@ describe('default app (ACK tutorial 2P1D Qwen3-32B)', () => {
       'PersistentVolumeClaim/llm-model',
       'RoleBasedGroup/sglang-pd',
       'Service/sglang-pd',
+      'NetworkPolicy/sglang-pd-router',
+      'NetworkPolicy/sglang-pd-prefill',
+      'NetworkPolicy/sglang-pd-decode',
     ]);
     expect(manifests.filter((m) => m.kind === 'Secret')).toEqual([]);
   });
@@ -43,7 +46,8 @@ describe('default app (ACK tutorial 2P1D Qwen3-32B)', () => {
     expect(flagValues(c.args, '--port')).toEqual(['8000']);
     expect(c.args).toContain('--enable-metrics');
     expect(c.args).not.toContain('--tp');
-    expect(c.securityContext).toEqual({ capabilities: { add: ['IPC_LOCK'] } });
+    expect(c.securityContext).toEqual({ privileged: false, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], add: ['IPC_LOCK'] } });
+    expect(podTemplate(rbg, role).spec.automountServiceAccountToken).toBe(false);
     expect(c.volumeMounts).toContainEqual({ name: 'model', mountPath: '/models/Qwen3-32B', readOnly: true });
     expect(c.volumeMounts).toContainEqual({ name: 'dshm', mountPath: '/dev/shm' });
     const volumes = podTemplate(rbg, role).spec.volumes;
@@ -72,7 +76,8 @@ describe('default app (ACK tutorial 2P1D Qwen3-32B)', () => {
     expect(flagGroups(c.args, '--decode')).toEqual([['http://sglang-pd-decode-0.s-sglang-pd-decode:8000']]);
     expect(flagValues(c.args, '--port')).toEqual(['8000']);
     expect(c.resources.limits).toBeUndefined();
-    expect(c.securityContext).toBeUndefined();
+    expect(c.securityContext).toEqual({ privileged: false, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    expect(podTemplate(rbg, 'router').spec.automountServiceAccountToken).toBe(false);
   });
 
   test('Service sglang-pd:8000 selects the router pods by the v0.7 labels', () => {

@@ -132,7 +132,7 @@ describe('4P2D TP=4 on an existing claim', () => {
   });
 
   test('emits no PV, PVC or Secret, and mounts the given claim', () => {
-    expect(kinds(manifests)).toEqual(['RoleBasedGroup/qwen32b', 'Service/qwen32b']);
+    expect(kinds(manifests)).toEqual(['RoleBasedGroup/qwen32b', 'Service/qwen32b', 'NetworkPolicy/qwen32b-router', 'NetworkPolicy/qwen32b-prefill', 'NetworkPolicy/qwen32b-decode']);
     expect(podTemplate(rbg, 'decode').spec.volumes).toContainEqual({ name: 'model', persistentVolumeClaim: { claimName: 'qwen3-32b-weights', readOnly: true } });
   });
 
@@ -160,7 +160,7 @@ describe('RDMA off', () => {
     const rbg = findObject(synthGroup({ rdma: RdmaProfile.none() }), 'RoleBasedGroup', 'sglang-pd');
     const c = container(rbg, 'decode');
     expect(c.resources.limits).toEqual({ 'nvidia.com/gpu': 2 });
-    expect(c.securityContext).toBeUndefined();
+    expect(c.securityContext).toEqual({ privileged: false, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
     expect(flagValues(c.args, '--disaggregation-transfer-backend')).toEqual([TransferBackend.MOONCAKE_TCP]);
   });
 });

@@ -122,6 +122,7 @@ describe('core objects are checked against the Kubernetes OpenAPI definitions', 
       .filter((m) => m.kind !== 'RoleBasedGroup')
       .map((m) => `${m.kind} ${schemaSource(m)}`);
     expect(sources.sort()).toEqual([
+      ...Array(3).fill(`NetworkPolicy core:io.k8s.api.networking.v1.NetworkPolicy@${K8S_VERSION}`),
       `PersistentVolume core:io.k8s.api.core.v1.PersistentVolume@${K8S_VERSION}`,
       `PersistentVolumeClaim core:io.k8s.api.core.v1.PersistentVolumeClaim@${K8S_VERSION}`,
       `Role core:io.k8s.api.rbac.v1.Role@${K8S_VERSION}`,

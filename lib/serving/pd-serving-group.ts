@@ -13,11 +13,13 @@ import { copyArray, definedOnly } from '../util/copy';
 import { extraArgAgreementRules } from '../validation/flag-rules';
 import { agreementRules, clusterRules, dependencyRules, groupNameRules } from '../validation/group-rules';
 import { Findings } from '../validation/findings';
+import { networkIsolationRules } from '../validation/network-rules';
 import { addRules } from '../validation/register';
 import { registerAppRules } from '../validation/app-rules';
 import { DecodeRole } from './decode-role';
 import { groupLabels, resourceLabels } from './labels';
 import { DEFAULT_BOOTSTRAP_PORT, PrefillRole } from './prefill-role';
+import { GroupNetworkPolicies, NetworkIsolationOptions, copyNetworkIsolation } from './network-policy';
 import { RouterRbac } from './router-rbac';
 import { RouterRole } from './router-role';
 import { SglangServerPodOptions } from './server-role';
@@ -145,6 +147,13 @@ export interface PdServingGroupProps {
    * @default - not checked
    */
   readonly replicaRatio?: ReplicaRatio;
+  /**
+   * NetworkPolicies isolating the group's pods (ingress only): who may call the router, and that
+   * only the router reaches prefill and decode, which reach each other for the KV cache.
+   * Opt out with `{ enabled: false }`.
+   * @default - isolated; clients are the pods of the group's namespace
+   */
+  readonly networkIsolation?: NetworkIsolationOptions;
 }
 
 /** Annotation the router's Kubernetes discovery reads the prefill bootstrap port from. */
@@ -187,6 +196,8 @@ export class PdServingGroup extends Construct {
   public readonly resource: ApiObject;
   /** The client Service in front of the router. */
   public readonly service: k8s.KubeService;
+  /** The NetworkPolicies of the group (router, prefill, decode), empty when isolation is off. */
+  public readonly networkPolicies: k8s.KubeNetworkPolicy[];
 
   /**
    * Defines the group: its three roles, the RoleBasedGroup and the client Service. Bad props fail
@@ -240,6 +251,10 @@ export class PdServingGroup extends Construct {
         ports: [{ name: 'http', port: this.router.httpPort, targetPort: k8s.IntOrString.fromNumber(this.router.httpPort), protocol: 'TCP' }],
       },
     });
+    const isolation = copyNetworkIsolation(p.networkIsolation);
+    const isolationFindings = networkIsolationRules(isolation);
+    // Invalid options are reported at synth; the policies are built from valid ones only.
+    this.networkPolicies = GroupNetworkPolicies._forGroup(this, isolationFindings.length === 0 && isolation !== undefined ? isolation : {});
     const requestedRbg = p.rbg;
     addRules(this, () => {
       const f = new Findings();
@@ -248,6 +263,7 @@ export class PdServingGroup extends Construct {
       return [
         ...groupNameRules(this.name),
         ...f.list,
+        ...isolationFindings,
         ...agreementRules(this.prefill.options, this.decode.options, [this.prefill.transferBackend, this.decode.transferBackend]),
         ...extraArgAgreementRules(this.prefill.extraArgs, this.decode.extraArgs),
         ...dependencyRules(this.name, this.roles),

@@ -26,7 +26,10 @@ export interface PodParts {
   readonly limits: Readonly<Record<string, k8s.Quantity>>;
   readonly volumeMounts: readonly k8s.VolumeMount[];
   readonly volumes: readonly k8s.Volume[];
-  readonly securityContext?: k8s.SecurityContext;
+  /** Linux capabilities the container adds after dropping all (e.g. `IPC_LOCK` for RDMA). */
+  readonly addCapabilities: readonly string[];
+  /** Whether the pod gets a service-account token (only a process that calls the API needs one). */
+  readonly automountServiceAccountToken: boolean;
   readonly startupProbe?: k8s.Probe;
   readonly readinessProbe: k8s.Probe;
   readonly livenessProbe: k8s.Probe;
@@ -52,7 +55,7 @@ export function podTemplate(p: PodParts): k8s.PodTemplateSpec {
     ports: [...p.ports],
     resources: { requests: { ...p.requests }, limits: Object.keys(p.limits).length > 0 ? { ...p.limits } : undefined },
     volumeMounts: p.volumeMounts.length > 0 ? [...p.volumeMounts] : undefined,
-    securityContext: p.securityContext,
+    securityContext: containerSecurity(p),
     startupProbe: p.startupProbe,
     readinessProbe: p.readinessProbe,
     livenessProbe: p.livenessProbe,
@@ -61,10 +64,32 @@ export function podTemplate(p: PodParts): k8s.PodTemplateSpec {
     metadata: { labels: { ...p.labels }, annotations: Object.keys(p.annotations).length > 0 ? { ...p.annotations } : undefined },
     spec: {
       serviceAccountName: p.serviceAccountName,
+      automountServiceAccountToken: p.automountServiceAccountToken,
+      securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
       nodeSelector: p.nodeSelector === undefined ? undefined : { ...p.nodeSelector },
       containers: [container],
       volumes: p.volumes.length > 0 ? [...p.volumes] : undefined,
     },
+  };
+}
+
+/** Ports below this need `NET_BIND_SERVICE` once every capability is dropped. */
+const FIRST_UNPRIVILEGED_PORT = 1024;
+
+/**
+ * The container's security context: never privileged, no privilege escalation, every Linux
+ * capability dropped and only the ones the process needs added back (`IPC_LOCK` to pin memory
+ * for RDMA, `NET_BIND_SERVICE` when it listens below port 1024). The root filesystem stays
+ * writable and the user is the image's (root in `lmsysorg/sglang`): SGLang writes JIT and
+ * Triton caches under its home and /tmp, so neither can be locked down without breaking it.
+ */
+function containerSecurity(p: PodParts): k8s.SecurityContext {
+  const add = [...p.addCapabilities];
+  if (p.ports.some((port) => port.containerPort < FIRST_UNPRIVILEGED_PORT) && !add.includes('NET_BIND_SERVICE')) add.push('NET_BIND_SERVICE');
+  return {
+    privileged: false,
+    allowPrivilegeEscalation: false,
+    capabilities: { drop: ['ALL'], add: add.length > 0 ? add : undefined },
   };
 }
 

@@ -138,6 +138,9 @@ export class RouterRole extends SglangRole {
       ],
       requests: this.requests(2, Size.gibibytes(4)),
       limits: {},
+      addCapabilities: [],
+      // Only Kubernetes discovery reads the API (pods get/list/watch); a static router needs no token.
+      automountServiceAccountToken: this.usesKubernetesDiscovery,
       volumeMounts: [],
       volumes: [],
       readinessProbe: httpProbe('/readiness', 10, 5, 3),

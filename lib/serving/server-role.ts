@@ -251,7 +251,10 @@ export abstract class SglangServerRole extends SglangRole {
         { name: 'model', persistentVolumeClaim: { claimName: this.model.claimName, readOnly: true } },
         { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: shm === undefined ? undefined : k8s.Quantity.fromString(formatQuantity(shm)) } },
       ],
-      securityContext: this.rdma.enabled ? { capabilities: { add: ['IPC_LOCK'] } } : undefined,
+      // RDMA pins memory (ibv_reg_mr), which needs IPC_LOCK; nothing else is added back.
+      addCapabilities: this.rdma.enabled ? ['IPC_LOCK'] : [],
+      // SGLang servers never call the Kubernetes API.
+      automountServiceAccountToken: false,
       startupProbe: httpProbe('/health', 10, 5, this.startupFailureThreshold()),
       readinessProbe: httpProbe('/health', 10, 5, 3),
       livenessProbe: httpProbe('/health', 30, 10, 6),
