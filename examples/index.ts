@@ -6,6 +6,7 @@ import { App, Chart } from 'cdk8s';
 import { SglangPdChart } from '../main';
 import { kubernetesDiscovery } from './kubernetes-discovery';
 import { networkIsolation } from './network-isolation';
+import { placement } from './placement';
 import { qwen332b4p2dA100 } from './qwen3-32b-4p2d-a100';
 import { qwen38bA10 } from './qwen3-8b-a10';
 import { rbgV04 } from './rbg-v04';
@@ -67,5 +68,10 @@ export const EXAMPLES: readonly Example[] = [
     name: 'network-isolation',
     description: 'The tutorial in namespace llm, reachable only from ingress-nginx and scraped from monitoring (NetworkPolicies)',
     build: networkIsolation,
+  },
+  {
+    name: 'placement',
+    description: 'The 2P1D group as a unit on one tainted L20 node: node-local KV, exclusive topology, gang scheduling',
+    build: placement,
   },
 ];

@@ -52,6 +52,14 @@ export type { LabelRequirement, LabelSelector } from './serving/label-selector';
 export { KV_TRANSFER_PORTS } from './serving/network-policy';
 export type { NetworkIsolationOptions } from './serving/network-policy';
 
+// Placement: nodes, tolerations, affinity, exclusive topology, gang scheduling.
+export { GPU_NODE_TOLERATION, NodeSelectorOperator, TaintEffect, TolerationOperator } from './serving/node-placement';
+export type { NodeRequirement, PreferredNodeRequirements, Toleration } from './serving/node-placement';
+export { AffinityStrength, DEFAULT_KV_LOCALITY_KEY } from './serving/placement';
+export type { PlacementOptions } from './serving/placement';
+export { GangScheduler, GangScheduling } from './serving/gang-scheduling';
+export type { SchedulerPluginsGangOptions, VolcanoGangOptions } from './serving/gang-scheduling';
+
 // Validation and reporting.
 export { SglangPdValidationError } from './validation/problem';
 export type { ValidationProblem } from './validation/problem';

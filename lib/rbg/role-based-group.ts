@@ -39,8 +39,68 @@ export interface ScalingAdapterModel {
 }
 
 /**
+ * Gang scheduling of a group, independent of the RBG API version.
+ *
+ * @internal
+ */
+export interface GangModel {
+  readonly scheduler: 'scheduler-plugins' | 'volcano';
+  readonly timeoutSeconds?: number;
+  readonly queue?: string;
+  readonly priorityClassName?: string;
+}
+
+/**
+ * Group-wide settings, independent of the RBG API version.
+ *
+ * @internal
+ */
+export interface GroupModel {
+  /** Node label of exclusive topology (one group per domain). */
+  readonly exclusiveTopologyKey?: string;
+  readonly gang?: GangModel;
+}
+
+/** Annotation keys of group-wide settings, by controller release (FACTS §2; v0.7 `api/workloads/constants`). */
+const EXCLUSIVE_TOPOLOGY_V1ALPHA1 = 'rolebasedgroup.workloads.x-k8s.io/exclusive-topology';
+const EXCLUSIVE_TOPOLOGY_V07 = 'rbg.workloads.x-k8s.io/group-exclusive-topology';
+const GANG_V07 = 'rbg.workloads.x-k8s.io/group-gang-scheduling';
+const GANG_TIMEOUT_V07 = 'rbg.workloads.x-k8s.io/group-gang-scheduling-timeout';
+const GANG_QUEUE_V07 = 'rbg.workloads.x-k8s.io/group-gang-scheduling-volcano-queue';
+const GANG_PRIORITY_V07 = 'rbg.workloads.x-k8s.io/group-gang-scheduling-volcano-priority';
+
+/**
+ * The annotations through which `target` reads the group-wide settings: exclusive topology on
+ * every release, gang scheduling on v0.7 (earlier releases read `spec.podGroupPolicy`).
+ *
+ * @internal
+ */
+export function groupAnnotations(target: RbgTarget, group: GroupModel): Record<string, string> {
+  const a: Record<string, string> = {};
+  const v07 = target === RbgTarget.V0_7;
+  if (group.exclusiveTopologyKey !== undefined) a[v07 ? EXCLUSIVE_TOPOLOGY_V07 : EXCLUSIVE_TOPOLOGY_V1ALPHA1] = group.exclusiveTopologyKey;
+  const g = group.gang;
+  if (v07 && g !== undefined) {
+    a[GANG_V07] = 'true';
+    if (g.timeoutSeconds !== undefined) a[GANG_TIMEOUT_V07] = String(g.timeoutSeconds);
+    if (g.queue !== undefined) a[GANG_QUEUE_V07] = g.queue;
+    if (g.priorityClassName !== undefined) a[GANG_PRIORITY_V07] = g.priorityClassName;
+  }
+  return a;
+}
+
+/** `spec.podGroupPolicy` of v1alpha1 (v0.4-v0.6); both releases' CRDs share its shape. */
+function podGroupPolicy(g: GangModel | undefined): v04.RoleBasedGroupSpecPodGroupPolicy & v06.RoleBasedGroupSpecPodGroupPolicy | undefined {
+  if (g === undefined) return undefined;
+  return g.scheduler === 'volcano'
+    ? { volcanoScheduling: { queue: g.queue, priorityClassName: g.priorityClassName } }
+    : { kubeScheduling: { scheduleTimeoutSeconds: g.timeoutSeconds } };
+}
+
+/**
  * Creates the RoleBasedGroup API object for `target`, with id 'Resource'. Roles are produced
- * lazily, at synth time.
+ * lazily, at synth time; `group` gives the group-wide settings (annotations are added to
+ * `metadata` here).
  *
  * @internal
  */
@@ -49,14 +109,17 @@ export function createRoleBasedGroup(
   target: RbgTarget,
   metadata: ApiObjectMetadata,
   roles: () => RoleModel[],
+  group: GroupModel = {},
 ): ApiObject {
+  const extra = groupAnnotations(target, group);
+  const meta: ApiObjectMetadata = Object.keys(extra).length === 0 ? metadata : { ...metadata, annotations: { ...metadata.annotations, ...extra } };
   switch (target) {
     case RbgTarget.V0_7:
-      return groupV07(scope, metadata, roles);
+      return groupV07(scope, meta, roles);
     case RbgTarget.V0_6:
-      return groupV06(scope, metadata, roles);
+      return groupV06(scope, meta, roles, group);
     case RbgTarget.V0_4:
-      return groupV04(scope, metadata, roles);
+      return groupV04(scope, meta, roles, group);
     default: {
       // Only reachable from JavaScript callers.
       const unknown: { readonly release?: unknown } | undefined = target;
@@ -84,9 +147,10 @@ function groupV07(scope: Construct, metadata: ApiObjectMetadata, roles: () => Ro
 }
 
 /** v0.6: v1alpha1 (StatefulSet workload by default), `roles[].template`. */
-function groupV06(scope: Construct, metadata: ApiObjectMetadata, roles: () => RoleModel[]): ApiObject {
+function groupV06(scope: Construct, metadata: ApiObjectMetadata, roles: () => RoleModel[], group: GroupModel): ApiObject {
   const l1: typeof v06 = require('../../imports/rbgv06-workloads.x-k8s.io');
   const spec = (): v06.RoleBasedGroupSpec => ({
+    podGroupPolicy: podGroupPolicy(group.gang),
     roles: roles().map((r): v06.RoleBasedGroupSpecRoles => ({
       name: r.name,
       replicas: r.replicas,
@@ -99,9 +163,10 @@ function groupV06(scope: Construct, metadata: ApiObjectMetadata, roles: () => Ro
 }
 
 /** v0.4: v1alpha1, `roles[].template` required. */
-function groupV04(scope: Construct, metadata: ApiObjectMetadata, roles: () => RoleModel[]): ApiObject {
+function groupV04(scope: Construct, metadata: ApiObjectMetadata, roles: () => RoleModel[], group: GroupModel): ApiObject {
   const l1: typeof v04 = require('../../imports/rbgv04-workloads.x-k8s.io');
   const spec = (): v04.RoleBasedGroupSpec => ({
+    podGroupPolicy: podGroupPolicy(group.gang),
     roles: roles().map((r): v04.RoleBasedGroupSpecRoles => ({
       name: r.name,
       replicas: r.replicas,

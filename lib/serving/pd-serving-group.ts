@@ -14,12 +14,14 @@ import { extraArgAgreementRules } from '../validation/flag-rules';
 import { agreementRules, clusterRules, dependencyRules, groupNameRules } from '../validation/group-rules';
 import { Findings } from '../validation/findings';
 import { networkIsolationRules } from '../validation/network-rules';
+import { placementRules } from '../validation/placement-rules';
 import { addRules } from '../validation/register';
 import { registerAppRules } from '../validation/app-rules';
 import { DecodeRole } from './decode-role';
 import { groupLabels, resourceLabels } from './labels';
 import { DEFAULT_BOOTSTRAP_PORT, PrefillRole } from './prefill-role';
 import { GroupNetworkPolicies, NetworkIsolationOptions, copyNetworkIsolation } from './network-policy';
+import { PlacementOptions, copyPlacement, groupPlacementModel, kvPeerAffinity } from './placement';
 import { RouterRbac } from './router-rbac';
 import { RouterRole } from './router-role';
 import { SglangServerPodOptions } from './server-role';
@@ -154,6 +156,12 @@ export interface PdServingGroupProps {
    * @default - isolated; clients are the pods of the group's namespace
    */
   readonly networkIsolation?: NetworkIsolationOptions;
+  /**
+   * Where the group's pods land as a whole: prefill and decode kept in one zone (or rack, or
+   * node), exclusive topology, gang scheduling.
+   * @default - prefill and decode required in one zone; no exclusive topology; no gang scheduling
+   */
+  readonly placement?: PlacementOptions;
 }
 
 /** Annotation the router's Kubernetes discovery reads the prefill bootstrap port from. */
@@ -198,6 +206,8 @@ export class PdServingGroup extends Construct {
   public readonly service: k8s.KubeService;
   /** The NetworkPolicies of the group (router, prefill, decode), empty when isolation is off. */
   public readonly networkPolicies: k8s.KubeNetworkPolicy[];
+  /** Placement of the group (a frozen copy of the prop; defaults are not filled in). */
+  public readonly placement?: PlacementOptions;
 
   /**
    * Defines the group: its three roles, the RoleBasedGroup and the client Service. Bad props fail
@@ -227,22 +237,36 @@ export class PdServingGroup extends Construct {
       podAnnotations: this.discovery === RouterDiscovery.KUBERNETES ? { [BOOTSTRAP_PORT_ANNOTATION]: String(bootstrapPort) } : undefined,
     });
     this.decode = new DecodeRole(this, 'decode', { ...common, ...definedOnly(p.engine), ...definedOnly(p.decode), ...server });
+    this.placement = copyPlacement(p.placement);
+    const gang = this.placement?.gangScheduling;
     const rbac = this.discovery === RouterDiscovery.KUBERNETES ? new RouterRbac(this, `${this.name}-router`, groupLabels(this.name)) : undefined;
     this.router = new RouterRole(this, 'router', {
       ...common,
       ...routerOptions,
       extraArgs: copyArray(routerOptions.extraArgs) as string[] | undefined,
       serviceAccountName: rbac?.serviceAccountName,
-      dependencies: [this.prefill, this.decode],
+      // A gang-scheduled group needs every pod at once, so the router cannot wait for its workers.
+      dependencies: gang === undefined ? [this.prefill, this.decode] : [],
       prefill: this.prefill,
       decode: this.decode,
       discovery: this.discovery,
     });
+    const placementFindings = () => placementRules(this.placement, {
+      totalGpus: this.totalGpus,
+      gpusPerNode: this.gpu instanceof GpuProfile ? this.gpu.gpusPerNode : NaN,
+      maxNodesPerInstance: 1,
+      dependentRoles: this.roles.filter((r) => r.dependsOn.length > 0).map((r) => r.roleName),
+    });
+    // The emitted placement uses valid settings only; bad ones are reported at synth.
+    const placementOk = placementFindings().length === 0;
+    const placement: PlacementOptions = placementOk && this.placement !== undefined ? this.placement : {};
+    const peers = kvPeerAffinity(placement, this.rbg, this.name, [this.prefill.roleName, this.decode.roleName]);
+    for (const r of [this.prefill, this.decode]) r._setPeerAffinity(peers);
     this.resource = createRoleBasedGroup(this, this.rbg, {
       name: this.name,
       labels: resourceLabels(this.name),
       annotations: { [RBG_TARGET_ANNOTATION]: this.rbg.release },
-    }, () => this.roles.map((r) => r._toRoleModel()));
+    }, () => this.roles.map((r) => r._toRoleModel()), groupPlacementModel(placement));
     this.service = new k8s.KubeService(this, 'Service', {
       metadata: { name: this.name, labels: groupLabels(this.name) },
       spec: {
@@ -264,6 +288,7 @@ export class PdServingGroup extends Construct {
         ...groupNameRules(this.name),
         ...f.list,
         ...isolationFindings,
+        ...placementFindings(),
         ...agreementRules(this.prefill.options, this.decode.options, [this.prefill.transferBackend, this.decode.transferBackend]),
         ...extraArgAgreementRules(this.prefill.extraArgs, this.decode.extraArgs),
         ...dependencyRules(this.name, this.roles),

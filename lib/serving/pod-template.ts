@@ -35,6 +35,8 @@ export interface PodParts {
   readonly livenessProbe: k8s.Probe;
   readonly serviceAccountName?: string;
   readonly nodeSelector?: Readonly<Record<string, string>>;
+  readonly tolerations?: readonly k8s.Toleration[];
+  readonly affinity?: k8s.Affinity;
 }
 
 /**
@@ -67,6 +69,8 @@ export function podTemplate(p: PodParts): k8s.PodTemplateSpec {
       automountServiceAccountToken: p.automountServiceAccountToken,
       securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
       nodeSelector: p.nodeSelector === undefined ? undefined : { ...p.nodeSelector },
+      tolerations: p.tolerations === undefined ? undefined : [...p.tolerations],
+      affinity: p.affinity,
       containers: [container],
       volumes: p.volumes.length > 0 ? [...p.volumes] : undefined,
     },

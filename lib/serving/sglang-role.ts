@@ -10,8 +10,11 @@ import { formatQuantity } from '../util/quantity';
 import { Finding } from '../validation/findings';
 import { extraArgRules } from '../validation/flag-rules';
 import { derivedNameRules, podRules } from '../validation/pod-rules';
+import { nodeAffinityRules, tolerationRules } from '../validation/placement-rules';
 import { addRules } from '../validation/register';
 import { podLabels } from './labels';
+import { NodeRequirement, PreferredNodeRequirements, Toleration, copyStructs, toKubeNodeAffinity, toKubeTolerations } from './node-placement';
+import { AffinityStrength } from './placement';
 import { PodParts, podTemplate } from './pod-template';
 
 /** Env vars the library sets on some role; no role may set them itself. */
@@ -55,6 +58,30 @@ export interface SglangPodOptions {
    * @default - none
    */
   readonly nodeSelector?: Record<string, string>;
+  /**
+   * Taints the pods tolerate (e.g. `GPU_NODE_TOLERATION` when GPU nodes are tainted). Copied.
+   * @default - none
+   */
+  readonly tolerations?: Toleration[];
+  /**
+   * Node label requirements the pods must meet, all of them (one node selector term). Copied.
+   * @default - none
+   */
+  readonly requiredNodeAffinity?: NodeRequirement[];
+  /**
+   * Node label requirements the scheduler prefers, with weights. Copied.
+   * @default - none
+   */
+  readonly preferredNodeAffinity?: PreferredNodeRequirements[];
+}
+
+/**
+ * A pod affinity a group gives its roles (prefill and decode near each other).
+ * @internal
+ */
+export interface PeerAffinity {
+  readonly term: k8s.PodAffinityTerm;
+  readonly strength: AffinityStrength;
 }
 
 /**
@@ -126,6 +153,7 @@ export abstract class SglangRole extends Construct {
   private nodeSelector: Record<string, string> | undefined;
   private readonly annotations: Record<string, string>;
   private readonly dependencies: SglangRole[] = [];
+  private peerAffinity: PeerAffinity | undefined;
 
   /**
    * @param scope parent construct, normally a PdServingGroup
@@ -137,7 +165,12 @@ export abstract class SglangRole extends Construct {
   protected constructor(scope: Construct, id: string, props: SglangRoleProps, defaultRoleName: string, extraArgs: unknown) {
     super(scope, id);
     const p: SglangRoleProps = { ...(props ?? {}) } as SglangRoleProps;
-    this.podProps = Object.freeze({ ...p, env: copyMap(p.env), nodeSelector: copyMap(p.nodeSelector), podAnnotations: copyMap(p.podAnnotations) });
+    this.podProps = Object.freeze({
+      ...p, env: copyMap(p.env), nodeSelector: copyMap(p.nodeSelector), podAnnotations: copyMap(p.podAnnotations),
+      tolerations: copyStructs(p.tolerations) as Toleration[] | undefined,
+      requiredNodeAffinity: copyStructs(p.requiredNodeAffinity) as NodeRequirement[] | undefined,
+      preferredNodeAffinity: copyStructs(p.preferredNodeAffinity) as PreferredNodeRequirements[] | undefined,
+    });
     this.groupName = p.groupName;
     this.roleName = p.roleName ?? defaultRoleName;
     // An unknown target is reported at synth; names are derived for the default meanwhile.
@@ -210,6 +243,13 @@ export abstract class SglangRole extends Construct {
   /** Command-line arguments of the SGLang process (after `python3 -m <module>`), typed ones only. */
   public abstract get args(): string[];
 
+  /**
+   * @internal Sets the pod affinity the group gives this role (replacing an earlier one).
+   */
+  public _setPeerAffinity(affinity: PeerAffinity | undefined): void {
+    this.peerAffinity = affinity;
+  }
+
   /** @internal */
   public _toRoleModel(): RoleModel {
     return {
@@ -246,13 +286,17 @@ export abstract class SglangRole extends Construct {
         extraArgs: this.extra,
       }),
       ...derivedNameRules(this.groupName, this.roleName, this.rbg, this.replicas),
+      ...tolerationRules(this.podProps.tolerations),
+      ...nodeAffinityRules(this.podProps.requiredNodeAffinity, this.podProps.preferredNodeAffinity),
       ...extraArgRules(this.flagRole, this.extra),
     ];
   }
 
   /** @internal Pod parts every role kind shares. */
-  protected commonParts(): Pick<PodParts, 'labels' | 'annotations' | 'image' | 'extraArgs' | 'userEnv' | 'serviceAccountName' | 'nodeSelector'> {
+  protected commonParts(): Pick<PodParts, 'labels' | 'annotations' | 'image' | 'extraArgs' | 'userEnv' | 'serviceAccountName' | 'nodeSelector' | 'tolerations' | 'affinity'> {
     return {
+      tolerations: this.tolerations(),
+      affinity: this.affinity(),
       labels: podLabels(this.groupName, this.roleName),
       annotations: this.annotations,
       image: this.image.reference,
@@ -261,6 +305,25 @@ export abstract class SglangRole extends Construct {
       serviceAccountName: this.podProps.serviceAccountName,
       nodeSelector: this.nodeSelector,
     };
+  }
+
+  /** Tolerations as written; none while they are invalid (reported at synth). */
+  private tolerations(): k8s.Toleration[] | undefined {
+    const t = this.podProps.tolerations;
+    if (t === undefined || t.length === 0 || tolerationRules(t).length > 0) return undefined;
+    return toKubeTolerations(t);
+  }
+
+  /** Node affinity from the props and the group's pod affinity; none while the props are invalid. */
+  private affinity(): k8s.Affinity | undefined {
+    const { requiredNodeAffinity: req, preferredNodeAffinity: pref } = this.podProps;
+    const node = nodeAffinityRules(req, pref).length > 0 ? undefined : toKubeNodeAffinity(req ?? [], pref ?? []);
+    const peer = this.peerAffinity;
+    const pod: k8s.PodAffinity | undefined = peer === undefined || peer.strength === AffinityStrength.NONE ? undefined
+      : peer.strength === AffinityStrength.REQUIRED ? { requiredDuringSchedulingIgnoredDuringExecution: [peer.term] }
+        : { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: peer.term }] };
+    if (node === undefined && pod === undefined) return undefined;
+    return { nodeAffinity: node, podAffinity: pod };
   }
 
   /** @internal CPU and memory requests. */
