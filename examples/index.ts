@@ -6,6 +6,7 @@ import { App, Chart } from 'cdk8s';
 import { SglangPdChart } from '../main';
 import { kubernetesDiscovery } from './kubernetes-discovery';
 import { networkIsolation } from './network-isolation';
+import { lockstepRollout } from './lockstep-rollout';
 import { placement } from './placement';
 import { qwen332b4p2dA100 } from './qwen3-32b-4p2d-a100';
 import { qwen38bA10 } from './qwen3-8b-a10';
@@ -73,5 +74,10 @@ export const EXAMPLES: readonly Example[] = [
     name: 'placement',
     description: 'The 2P1D group as a unit on one tainted L20 node: node-local KV, exclusive topology, gang scheduling',
     build: placement,
+  },
+  {
+    name: 'lockstep-rollout',
+    description: 'The 2P1D group for RBG v0.6: prefill and decode rolled out in lockstep (spec.coordination), per-role surge and budgets',
+    build: lockstepRollout,
   },
 ];

@@ -60,6 +60,10 @@ export type { PlacementOptions } from './serving/placement';
 export { GangScheduler, GangScheduling } from './serving/gang-scheduling';
 export type { SchedulerPluginsGangOptions, VolcanoGangOptions } from './serving/gang-scheduling';
 
+// Rollout: per-role rolling updates and lockstep of prefill and decode.
+export { DEFAULT_LOCKSTEP_MAX_SKEW_PERCENT, LOCKSTEP_POLICY_NAME } from './serving/rollout';
+export type { LockstepRolloutOptions, RolloutStrategyOptions } from './serving/rollout';
+
 // Validation and reporting.
 export { SglangPdValidationError } from './validation/problem';
 export type { ValidationProblem } from './validation/problem';

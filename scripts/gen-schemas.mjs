@@ -58,6 +58,13 @@ const CRDS = [
     versions: ['v1alpha2'],
   },
   {
+    // Lockstep rollout of RBG v0.7 targets (read by that controller only when named like the group).
+    shared: 'rbg/v0.7.0/config/crd/bases/workloads.x-k8s.io_coordinatedpolicies.yaml',
+    repo: 'sgl-project/rbg', tag: 'v0.7.0', commit: '01df6fc39e3e979b4adade9ceef16d9fdaa3b48e',
+    path: 'config/crd/bases/workloads.x-k8s.io_coordinatedpolicies.yaml', blob: '9115a74afd5ecd98f3fad795b380f5c9f27b986a',
+    versions: ['v1alpha2'],
+  },
+  {
     shared: 'crds/addons/monitoring.coreos.com_podmonitors.yaml',
     repo: 'prometheus-operator/prometheus-operator', tag: 'v0.93.0', commit: 'f8fafd475f3d132e239432ae6172de60a6cb6516',
     path: 'example/prometheus-operator-crd/monitoring.coreos.com_podmonitors.yaml', blob: '5c1bde3d4a5f3131fd6c148ab933193b867173f2',

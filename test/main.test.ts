@@ -19,6 +19,7 @@ describe('default app (ACK tutorial 2P1D Qwen3-32B)', () => {
       'PersistentVolume/llm-model',
       'PersistentVolumeClaim/llm-model',
       'RoleBasedGroup/sglang-pd',
+      'CoordinatedPolicy/sglang-pd',
       'Service/sglang-pd',
       'NetworkPolicy/sglang-pd-router',
       'NetworkPolicy/sglang-pd-prefill',

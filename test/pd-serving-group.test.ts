@@ -132,7 +132,7 @@ describe('4P2D TP=4 on an existing claim', () => {
   });
 
   test('emits no PV, PVC or Secret, and mounts the given claim', () => {
-    expect(kinds(manifests)).toEqual(['RoleBasedGroup/qwen32b', 'Service/qwen32b', 'NetworkPolicy/qwen32b-router', 'NetworkPolicy/qwen32b-prefill', 'NetworkPolicy/qwen32b-decode']);
+    expect(kinds(manifests)).toEqual(['RoleBasedGroup/qwen32b', 'CoordinatedPolicy/qwen32b', 'Service/qwen32b', 'NetworkPolicy/qwen32b-router', 'NetworkPolicy/qwen32b-prefill', 'NetworkPolicy/qwen32b-decode']);
     expect(podTemplate(rbg, 'decode').spec.volumes).toContainEqual({ name: 'model', persistentVolumeClaim: { claimName: 'qwen3-32b-weights', readOnly: true } });
   });
 

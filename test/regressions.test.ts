@@ -162,7 +162,7 @@ describe('wrong manifests accepted', () => {
       new PdServingGroup(chart, 'pd', { name: 'pd', model: volume });
       new PdServingGroup(chart, 'pd2', { name: 'pd', model: volume, gpu: GpuProfile.H100 });
     })).toEqual([
-      expect.stringMatching(/^test\/pd2 name="s-pd-prefill": clashes with test\/pd: both would write Service s-pd-prefill .*RoleBasedGroup.workloads.x-k8s.io pd in namespace default, Service pd in namespace default; give them different names or namespaces$/),
+      expect.stringMatching(/^test\/pd2 name="s-pd-prefill": clashes with test\/pd: both would write Service s-pd-prefill .*RoleBasedGroup.workloads.x-k8s.io pd in namespace default, CoordinatedPolicy.workloads.x-k8s.io pd in namespace default, Service pd in namespace default; give them different names or namespaces$/),
       'test/pd2/NetworkPolicies name="pd-router": clashes with test/pd/NetworkPolicies: both would write NetworkPolicy.networking.k8s.io pd-router in namespace default, NetworkPolicy.networking.k8s.io pd-prefill in namespace default, NetworkPolicy.networking.k8s.io pd-decode in namespace default; give them different names or namespaces',
     ]);
     expect(refused((chart) => {

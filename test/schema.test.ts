@@ -91,6 +91,7 @@ describe('the schemas come from the clone (test/schema/data, written by scripts/
       'workloads.x-k8s.io/v1alpha1/RoleBasedGroup sgl-project/rbg@v0.4.0',
       'workloads.x-k8s.io/v1alpha1/RoleBasedGroup sgl-project/rbg@v0.6.0',
       'workloads.x-k8s.io/v1alpha2/RoleBasedGroup sgl-project/rbg@v0.7.0',
+      'workloads.x-k8s.io/v1alpha2/CoordinatedPolicy sgl-project/rbg@v0.7.0',
       'monitoring.coreos.com/v1/PodMonitor prometheus-operator/prometheus-operator@v0.93.0',
       'monitoring.coreos.com/v1/ServiceMonitor prometheus-operator/prometheus-operator@v0.93.0',
       'inference.networking.k8s.io/v1/InferencePool kubernetes-sigs/gateway-api-inference-extension@v1.6.0',
@@ -122,6 +123,7 @@ describe('core objects are checked against the Kubernetes OpenAPI definitions', 
       .filter((m) => m.kind !== 'RoleBasedGroup')
       .map((m) => `${m.kind} ${schemaSource(m)}`);
     expect(sources.sort()).toEqual([
+      'CoordinatedPolicy crd:workloads.x-k8s.io/CoordinatedPolicy.v1alpha2@v0.7.0',
       ...Array(3).fill(`NetworkPolicy core:io.k8s.api.networking.v1.NetworkPolicy@${K8S_VERSION}`),
       `PersistentVolume core:io.k8s.api.core.v1.PersistentVolume@${K8S_VERSION}`,
       `PersistentVolumeClaim core:io.k8s.api.core.v1.PersistentVolumeClaim@${K8S_VERSION}`,
@@ -545,6 +547,10 @@ describe('add-on CRDs are picked by group/kind/version', () => {
       apiVersion: 'data.fluid.io/v1alpha1', kind: 'DataLoad', metadata: meta,
       spec: { dataset: { name: 'qwen3-32b', namespace: 'default' }, loadMetadata: true, target: [{ path: '/', replicas: 1 }] },
     },
+    {
+      apiVersion: 'workloads.x-k8s.io/v1alpha2', kind: 'CoordinatedPolicy', metadata: meta,
+      spec: { policies: [{ name: 'prefill-decode', roles: ['prefill', 'decode'], strategy: { rollingUpdate: { maxSkew: '10%', partition: 1 } } }] },
+    },
   ];
 
   test.each(ADDONS.map((o) => [`${o.kind} ${o.apiVersion}`, o] as const))('%s: valid, and an unknown spec field fails', (_kind, obj) => {
@@ -554,6 +560,17 @@ describe('add-on CRDs are picked by group/kind/version', () => {
     const bad = clone(obj);
     bad.spec.bogusField = 1;
     expectError(validateManifest(bad), 'spec.bogusField', /unknown field/);
+  });
+
+  test('CoordinatedPolicy: a rule needs roles and a strategy; the rule names are a map key', () => {
+    const policy = clone(ADDONS[ADDONS.length - 1]);
+    delete policy.spec.policies[0].roles;
+    delete policy.spec.policies[0].strategy;
+    expectError(validateManifest(policy), 'spec.policies[0].roles', /required/);
+    expectError(validateManifest(policy), 'spec.policies[0].strategy', /required/);
+    const twice = clone(ADDONS[ADDONS.length - 1]);
+    twice.spec.policies.push(clone(twice.spec.policies[0]));
+    expectError(validateManifest(twice), 'spec.policies', /duplicate|unique/);
   });
 
   test('the CRD version must be one of the committed ones', () => {

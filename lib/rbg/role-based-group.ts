@@ -25,6 +25,8 @@ export interface RoleModel {
   readonly template: k8s.PodTemplateSpec;
   /** Set when an HPA owns the role's replicas: the controller then creates its scaling adapter. */
   readonly scalingAdapter?: ScalingAdapterModel;
+  /** Rolling-update budget of the role; strings are percentages (`25%`). */
+  readonly rolloutStrategy?: RolloutModel;
 }
 
 /**
@@ -36,6 +38,32 @@ export interface RoleModel {
 export interface ScalingAdapterModel {
   readonly enable: boolean;
   readonly labels?: Readonly<Record<string, string>>;
+}
+
+/**
+ * A role's rolling-update budget, independent of the RBG API version: numbers are absolute,
+ * strings percentages such as `25%`.
+ *
+ * @internal
+ */
+export interface RolloutModel {
+  readonly maxUnavailable?: number | string;
+  readonly maxSurge?: number | string;
+  readonly partition?: number | string;
+}
+
+/**
+ * Lockstep rollout of several roles (percentages such as `10%`), independent of the RBG API
+ * version: `spec.coordination` on v0.6, a CoordinatedPolicy on v0.7.
+ *
+ * @internal
+ */
+export interface CoordinationModel {
+  readonly name: string;
+  readonly roles: readonly string[];
+  readonly maxSkew: string;
+  readonly maxUnavailable?: string;
+  readonly partition?: string;
 }
 
 /**
@@ -59,6 +87,8 @@ export interface GroupModel {
   /** Node label of exclusive topology (one group per domain). */
   readonly exclusiveTopologyKey?: string;
   readonly gang?: GangModel;
+  /** v0.6 only (v0.7 reads a CoordinatedPolicy, see coordinated-policy.ts; v0.4 has none). */
+  readonly coordination?: CoordinationModel;
 }
 
 /** Annotation keys of group-wide settings, by controller release (FACTS §2; v0.7 `api/workloads/constants`). */
@@ -141,6 +171,8 @@ function groupV07(scope: Construct, metadata: ApiObjectMetadata, roles: () => Ro
       dependencies: nonEmpty(r.dependencies),
       standalonePattern: { template: podTemplate(r.template) },
       scalingAdapter: r.scalingAdapter === undefined ? undefined : scalingAdapterV07(r.scalingAdapter),
+      rolloutStrategy: rollout(r.rolloutStrategy, l1.RoleBasedGroupSpecRolesRolloutStrategyType.ROLLING_UPDATE, l1.RoleBasedGroupSpecRolesRolloutStrategyRollingUpdateMaxUnavailable,
+        l1.RoleBasedGroupSpecRolesRolloutStrategyRollingUpdateMaxSurge, (v) => intOrString(v, l1.RoleBasedGroupSpecRolesRolloutStrategyRollingUpdatePartition)),
     })),
   });
   return new l1.RoleBasedGroup(scope, 'Resource', { metadata, spec: Lazy.any({ produce: spec }) });
@@ -151,12 +183,21 @@ function groupV06(scope: Construct, metadata: ApiObjectMetadata, roles: () => Ro
   const l1: typeof v06 = require('../../imports/rbgv06-workloads.x-k8s.io');
   const spec = (): v06.RoleBasedGroupSpec => ({
     podGroupPolicy: podGroupPolicy(group.gang),
+    coordination: group.coordination === undefined ? undefined : [{
+      name: group.coordination.name,
+      roles: [...group.coordination.roles],
+      strategy: {
+        rollingUpdate: { maxSkew: group.coordination.maxSkew, maxUnavailable: group.coordination.maxUnavailable, partition: group.coordination.partition },
+      },
+    }],
     roles: roles().map((r): v06.RoleBasedGroupSpecRoles => ({
       name: r.name,
       replicas: r.replicas,
       dependencies: nonEmpty(r.dependencies),
       template: podTemplate(r.template),
       scalingAdapter: r.scalingAdapter === undefined ? undefined : { enable: r.scalingAdapter.enable },
+      rolloutStrategy: rollout(r.rolloutStrategy, l1.RoleBasedGroupSpecRolesRolloutStrategyType.ROLLING_UPDATE, l1.RoleBasedGroupSpecRolesRolloutStrategyRollingUpdateMaxUnavailable,
+        l1.RoleBasedGroupSpecRolesRolloutStrategyRollingUpdateMaxSurge, (v) => intOrString(v, l1.RoleBasedGroupSpecRolesRolloutStrategyRollingUpdatePartition)),
     })),
   });
   return new l1.RoleBasedGroup(scope, 'Resource', { metadata, spec: Lazy.any({ produce: spec }) });
@@ -173,6 +214,9 @@ function groupV04(scope: Construct, metadata: ApiObjectMetadata, roles: () => Ro
       dependencies: nonEmpty(r.dependencies),
       template: podTemplate(r.template),
       scalingAdapter: r.scalingAdapter === undefined ? undefined : { enable: r.scalingAdapter.enable },
+      // The v0.4 CRD types the partition as an integer; the rules refuse a percentage there.
+      rolloutStrategy: rollout(r.rolloutStrategy, l1.RoleBasedGroupSpecRolesRolloutStrategyType.ROLLING_UPDATE, l1.RoleBasedGroupSpecRolesRolloutStrategyRollingUpdateMaxUnavailable,
+        l1.RoleBasedGroupSpecRolesRolloutStrategyRollingUpdateMaxSurge, (v) => (typeof v === 'number' ? v : undefined)),
     })),
   });
   return new l1.RoleBasedGroup(scope, 'Resource', { metadata, spec: Lazy.any({ produce: spec }) });
@@ -211,6 +255,25 @@ function hostAlias({ ip, hostnames }: k8s.HostAlias, index: number): RbgHostAlia
   // The API server rejects a host alias without an IP; say so at synth instead.
   if (ip === undefined) throw new Error(`pod template: hostAliases[${index}].ip is required`);
   return { ip, hostnames };
+}
+
+/** The generated int-or-string class of one field. */
+interface IntOrStringClass<T> {
+  fromNumber(n: number): T;
+  fromString(s: string): T;
+}
+
+/** A role's rolling update in the shape every release shares; `partition` converts per release. */
+function rollout<K, U, S, P>(m: RolloutModel | undefined, type: K, maxUnavailable: IntOrStringClass<U>, maxSurge: IntOrStringClass<S>, partition: (v: number | string | undefined) => P | undefined):
+{ type: K; rollingUpdate: { maxUnavailable?: U; maxSurge?: S; partition?: P } } | undefined {
+  if (m === undefined) return undefined;
+  return { type, rollingUpdate: { maxUnavailable: intOrString(m.maxUnavailable, maxUnavailable), maxSurge: intOrString(m.maxSurge, maxSurge), partition: partition(m.partition) } };
+}
+
+/** An int-or-string field of a generated module, from a number or a percentage string. */
+function intOrString<T>(v: number | string | undefined, cls: IntOrStringClass<T>): T | undefined {
+  if (v === undefined) return undefined;
+  return typeof v === 'number' ? cls.fromNumber(v) : cls.fromString(v);
 }
 
 function nonEmpty<T>(xs: T[]): T[] | undefined {

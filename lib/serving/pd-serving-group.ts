@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { GpuProfile } from '../model/gpu-profile';
 import { RdmaProfile } from '../model/rdma-profile';
 import { RbgTarget } from '../rbg/rbg-target';
+import { createCoordinatedPolicy } from '../rbg/coordinated-policy';
 import { createRoleBasedGroup } from '../rbg/role-based-group';
 import { RouterDiscovery, RouterPolicy } from '../sglang/router-options';
 import { SglangServerOptions } from '../sglang/server-options';
@@ -15,6 +16,7 @@ import { agreementRules, clusterRules, dependencyRules, groupNameRules } from '.
 import { Findings } from '../validation/findings';
 import { networkIsolationRules } from '../validation/network-rules';
 import { placementRules } from '../validation/placement-rules';
+import { lockstepRules } from '../validation/rollout-rules';
 import { addRules } from '../validation/register';
 import { registerAppRules } from '../validation/app-rules';
 import { DecodeRole } from './decode-role';
@@ -22,6 +24,7 @@ import { groupLabels, resourceLabels } from './labels';
 import { DEFAULT_BOOTSTRAP_PORT, PrefillRole } from './prefill-role';
 import { GroupNetworkPolicies, NetworkIsolationOptions, copyNetworkIsolation } from './network-policy';
 import { PlacementOptions, copyPlacement, groupPlacementModel, kvPeerAffinity } from './placement';
+import { LockstepRolloutOptions, copyLockstep, lockstepModel } from './rollout';
 import { RouterRbac } from './router-rbac';
 import { RouterRole } from './router-role';
 import { SglangServerPodOptions } from './server-role';
@@ -162,6 +165,12 @@ export interface PdServingGroupProps {
    * @default - prefill and decode required in one zone; no exclusive topology; no gang scheduling
    */
   readonly placement?: PlacementOptions;
+  /**
+   * Lockstep rollout of prefill and decode: a `CoordinatedPolicy` named like the group on RBG
+   * v0.7, `spec.coordination` on v0.6 (v0.4 has neither).
+   * @default - on for RBG v0.6 and v0.7 with a maximum skew of 10 %; off for v0.4
+   */
+  readonly lockstep?: LockstepRolloutOptions;
 }
 
 /** Annotation the router's Kubernetes discovery reads the prefill bootstrap port from. */
@@ -208,6 +217,8 @@ export class PdServingGroup extends Construct {
   public readonly networkPolicies: k8s.KubeNetworkPolicy[];
   /** Placement of the group (a frozen copy of the prop; defaults are not filled in). */
   public readonly placement?: PlacementOptions;
+  /** The CoordinatedPolicy of an RBG v0.7 group with lockstep rollout, if any. */
+  public readonly coordinatedPolicy?: ApiObject;
 
   /**
    * Defines the group: its three roles, the RoleBasedGroup and the client Service. Bad props fail
@@ -262,11 +273,17 @@ export class PdServingGroup extends Construct {
     const placement: PlacementOptions = placementOk && this.placement !== undefined ? this.placement : {};
     const peers = kvPeerAffinity(placement, this.rbg, this.name, [this.prefill.roleName, this.decode.roleName]);
     for (const r of [this.prefill, this.decode]) r._setPeerAffinity(peers);
+    const lockstep = copyLockstep(p.lockstep);
+    const lockstepFindings = lockstepRules(lockstep, this.rbg, [this.prefill, this.decode].map((r) => ({ roleName: r.roleName, replicas: r.replicas, rollout: r.rolloutStrategy })));
+    const coordination = lockstepFindings.length > 0 ? undefined : lockstepModel(lockstep, this.rbg, [this.prefill.roleName, this.decode.roleName]);
     this.resource = createRoleBasedGroup(this, this.rbg, {
       name: this.name,
       labels: resourceLabels(this.name),
       annotations: { [RBG_TARGET_ANNOTATION]: this.rbg.release },
-    }, () => this.roles.map((r) => r._toRoleModel()), groupPlacementModel(placement));
+    }, () => this.roles.map((r) => r._toRoleModel()), { ...groupPlacementModel(placement), coordination: this.rbg === RbgTarget.V0_6 ? coordination : undefined });
+    if (coordination !== undefined && this.rbg === RbgTarget.V0_7) {
+      this.coordinatedPolicy = createCoordinatedPolicy(this, { name: this.name, labels: groupLabels(this.name) }, coordination);
+    }
     this.service = new k8s.KubeService(this, 'Service', {
       metadata: { name: this.name, labels: groupLabels(this.name) },
       spec: {
@@ -289,6 +306,7 @@ export class PdServingGroup extends Construct {
         ...f.list,
         ...isolationFindings,
         ...placementFindings(),
+        ...lockstepFindings,
         ...agreementRules(this.prefill.options, this.decode.options, [this.prefill.transferBackend, this.decode.transferBackend]),
         ...extraArgAgreementRules(this.prefill.extraArgs, this.decode.extraArgs),
         ...dependencyRules(this.name, this.roles),

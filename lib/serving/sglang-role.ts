@@ -11,10 +11,12 @@ import { Finding } from '../validation/findings';
 import { extraArgRules } from '../validation/flag-rules';
 import { derivedNameRules, podRules } from '../validation/pod-rules';
 import { nodeAffinityRules, tolerationRules } from '../validation/placement-rules';
+import { budgetValue, rolloutRules } from '../validation/rollout-rules';
 import { addRules } from '../validation/register';
 import { podLabels } from './labels';
 import { NodeRequirement, PreferredNodeRequirements, Toleration, copyStructs, toKubeNodeAffinity, toKubeTolerations } from './node-placement';
 import { AffinityStrength } from './placement';
+import { RolloutStrategyOptions } from './rollout';
 import { PodParts, podTemplate } from './pod-template';
 
 /** Env vars the library sets on some role; no role may set them itself. */
@@ -73,6 +75,12 @@ export interface SglangPodOptions {
    * @default - none
    */
   readonly preferredNodeAffinity?: PreferredNodeRequirements[];
+  /**
+   * How the controller rolls the role out on a change (maxUnavailable, maxSurge, partition).
+   * Copied.
+   * @default - the controller's: one pod (instance) at a time, no surge, no partition
+   */
+  readonly rolloutStrategy?: RolloutStrategyOptions;
 }
 
 /**
@@ -170,6 +178,7 @@ export abstract class SglangRole extends Construct {
       tolerations: copyStructs(p.tolerations) as Toleration[] | undefined,
       requiredNodeAffinity: copyStructs(p.requiredNodeAffinity) as NodeRequirement[] | undefined,
       preferredNodeAffinity: copyStructs(p.preferredNodeAffinity) as PreferredNodeRequirements[] | undefined,
+      rolloutStrategy: p.rolloutStrategy !== null && typeof p.rolloutStrategy === 'object' ? Object.freeze({ ...p.rolloutStrategy }) : p.rolloutStrategy,
     });
     this.groupName = p.groupName;
     this.roleName = p.roleName ?? defaultRoleName;
@@ -188,6 +197,11 @@ export abstract class SglangRole extends Construct {
     this.extra = extra === undefined ? [] : Array.isArray(extra) ? [...extra] : extra;
     for (const d of copyArray(p.dependencies) ?? []) this.addDependency(d);
     addRules(this, () => this.findings());
+  }
+
+  /** The role's rollout strategy as given (a frozen copy), if any. */
+  public get rolloutStrategy(): RolloutStrategyOptions | undefined {
+    return this.podProps.rolloutStrategy;
   }
 
   /** DNS name of pod `index`, resolvable inside the namespace. */
@@ -252,11 +266,17 @@ export abstract class SglangRole extends Construct {
 
   /** @internal */
   public _toRoleModel(): RoleModel {
+    const rollout = rolloutRules(this.podProps.rolloutStrategy, this.replicas, this.rbg).valid;
     return {
       name: this.roleName,
       replicas: this.replicas,
       dependencies: this.dependencies.map((d) => d.roleName),
       template: podTemplate(this.podParts()),
+      rolloutStrategy: rollout === undefined ? undefined : {
+        maxUnavailable: rollout.maxUnavailable === undefined ? undefined : budgetValue(rollout.maxUnavailable),
+        maxSurge: rollout.maxSurge === undefined ? undefined : budgetValue(rollout.maxSurge),
+        partition: rollout.partition === undefined ? undefined : budgetValue(rollout.partition),
+      },
     };
   }
 
@@ -288,6 +308,7 @@ export abstract class SglangRole extends Construct {
       ...derivedNameRules(this.groupName, this.roleName, this.rbg, this.replicas),
       ...tolerationRules(this.podProps.tolerations),
       ...nodeAffinityRules(this.podProps.requiredNodeAffinity, this.podProps.preferredNodeAffinity),
+      ...rolloutRules(this.podProps.rolloutStrategy, this.replicas, this.rbg).findings,
       ...extraArgRules(this.flagRole, this.extra),
     ];
   }
