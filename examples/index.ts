@@ -8,6 +8,7 @@ import { kubernetesDiscovery } from './kubernetes-discovery';
 import { networkIsolation } from './network-isolation';
 import { lockstepRollout } from './lockstep-rollout';
 import { placement } from './placement';
+import { qwen3235bMultinodeH100 } from './qwen3-235b-multinode-h100';
 import { qwen332b4p2dA100 } from './qwen3-32b-4p2d-a100';
 import { qwen38bA10 } from './qwen3-8b-a10';
 import { rbgV04 } from './rbg-v04';
@@ -79,5 +80,10 @@ export const EXAMPLES: readonly Example[] = [
     name: 'lockstep-rollout',
     description: 'The 2P1D group for RBG v0.6: prefill and decode rolled out in lockstep (spec.coordination), per-role surge and budgets',
     build: lockstepRollout,
+  },
+  {
+    name: 'qwen3-235b-multinode-h100',
+    description: 'Qwen3-235B-A22B 1P1D on H100 80 GB, every instance 2 nodes x 8 GPUs (TP=16, EP=16, DP attention), leader/worker roles',
+    build: qwen3235bMultinodeH100,
   },
 ];

@@ -28,6 +28,7 @@ export { RbgTarget } from './rbg/rbg-target';
 export { SglangRole } from './serving/sglang-role';
 export type { SglangPodOptions, SglangRoleProps } from './serving/sglang-role';
 export { SglangServerRole } from './serving/server-role';
+export { DEFAULT_DIST_INIT_PORT } from './serving/server-role';
 export type { SglangServerPodOptions, SglangServerRoleProps } from './serving/server-role';
 export { PrefillRole } from './serving/prefill-role';
 export type { PrefillRoleProps } from './serving/prefill-role';

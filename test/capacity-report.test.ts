@@ -42,8 +42,8 @@ describe('capacity report of the default app (Qwen3-32B 2P1D TP=2 on L20 48 GB)'
     expect(logged).toHaveLength(1);
     expect(logged[0]).toMatchSnapshot();
     expect(logged[0]).toContain('sglang-pd: Qwen3-32B on L20 48GB, RBG v0.7, 6 GPUs, P:D 2:1');
-    expect(logged[0]).toMatch(/prefill\s+2\s+2\s+4\s+aliyun\/erdma x1\s+0\.841 \(default\)\s+4,096\s+-\s+30\.50 GiB\s+6\.49 GiB\s+53,193\s+1 x 40,960/);
-    expect(logged[0]).toMatch(/decode\s+1\s+2\s+2\s+aliyun\/erdma x1\s+0\.915 \(default\)\s+-\s+32\s+30\.50 GiB\s+9\.75 GiB\s+79,859\s+1-2 x 40,960/);
+    expect(logged[0]).toMatch(/prefill\s+2\s+1\s+2\s+4\s+aliyun\/erdma x1\s+0\.841 \(default\)\s+4,096\s+-\s+30\.50 GiB\s+6\.49 GiB\s+53,193\s+1 x 40,960/);
+    expect(logged[0]).toMatch(/decode\s+1\s+1\s+2\s+2\s+aliyun\/erdma x1\s+0\.915 \(default\)\s+-\s+32\s+30\.50 GiB\s+9\.75 GiB\s+79,859\s+1-2 x 40,960/);
     expect(logged[0]).toContain('note: decode holds 1 full-context request(s) with that overhead, 2 with none (KV pool 9.75 GiB to 10.66 GiB per GPU, 79,859 to 87,355 tokens)');
   });
 
@@ -52,7 +52,7 @@ describe('capacity report of the default app (Qwen3-32B 2P1D TP=2 on L20 48 GB)'
     const md = fs.readFileSync(path.join(app.outdir, 'capacity-report.md'), 'utf-8');
     expect(md).toMatchSnapshot();
     expect(md).toContain('```mermaid\nflowchart LR');
-    expect(md).toContain('| decode | 1 | 2 | 2 | aliyun/erdma x1 | 0.915 (default) | - | 32 | 30.50 GiB | 9.75 GiB | 79,859 | 1-2 x 40,960 |');
+    expect(md).toContain('| decode | 1 | 1 | 2 | 2 | aliyun/erdma x1 | 0.915 (default) | - | 32 | 30.50 GiB | 9.75 GiB | 79,859 | 1-2 x 40,960 |');
     expect(CapacityReport.of(chart.group).toMarkdown()).toBe(md.slice(md.indexOf('## ')));
   });
 });

@@ -647,7 +647,7 @@ function labels(where: string, map: Record<string, string> | undefined): string[
 
 /** Pod templates of a RoleBasedGroup of any version. */
 export function podTemplates(rbg: any): Array<{ role: string; template: any }> {
-  return ((rbg.spec?.roles ?? []) as any[]).map((r) => ({ role: r.name, template: r.template ?? r.standalonePattern?.template }));
+  return ((rbg.spec?.roles ?? []) as any[]).map((r) => ({ role: r.name, template: r.template ?? r.standalonePattern?.template ?? r.leaderWorkerPattern?.template }));
 }
 
 /**

@@ -117,4 +117,38 @@ describe('createRoleBasedGroup', () => {
     const bogus: unknown = { release: 'v9' };
     expect(() => synth(bogus as RbgTarget, () => [])).toThrow('unsupported RBG target v9');
   });
+
+  test.each([
+    ['v0.7', RbgTarget.V0_7, { leaderWorkerPattern: { size: 2, template: expectedTemplate } }],
+    ['v0.6', RbgTarget.V0_6, { template: expectedTemplate, leaderWorkerSet: { size: 2 }, workload: { apiVersion: 'workloads.x-k8s.io/v1alpha1', kind: 'InstanceSet' } }],
+    ['v0.4', RbgTarget.V0_4, { template: expectedTemplate, leaderWorkerSet: { size: 2 }, workload: { apiVersion: 'leaderworkerset.x-k8s.io/v1', kind: 'LeaderWorkerSet' } }],
+  ] as const)('%s: a leader/worker role in the shape of the release', (_release, target, shape) => {
+    // GIVEN a role of 2 pods per instance WHEN synthesized THEN the release's leader/worker fields carry it
+    const [rbg] = synth(target, () => [{ name: 'a', replicas: 1, dependencies: [], template, leaderWorkerSize: 2 }]).manifests();
+    expect(rbg.spec.roles).toEqual([{ name: 'a', replicas: 1, ...shape }]);
+  });
+
+  test.each(RbgTarget.ALL.map((t) => [t.release, t] as const))('%s: group-wide settings as annotations or spec fields', (release, target) => {
+    // GIVEN exclusive topology, gang scheduling and a coordination WHEN synthesized THEN each lands where the release reads it
+    const chart = Testing.chart();
+    createRoleBasedGroup(chart, target, { name: 'g' }, () => [], {
+      exclusiveTopologyKey: 'example.com/rack',
+      gang: { scheduler: 'volcano', queue: 'q' },
+      coordination: { name: 'c', roles: ['a', 'b'], maxSkew: '5%' },
+    });
+    const [rbg] = Testing.synth(chart);
+    if (release === 'v0.7') {
+      expect(rbg.metadata.annotations).toEqual({
+        'rbg.workloads.x-k8s.io/group-exclusive-topology': 'example.com/rack',
+        'rbg.workloads.x-k8s.io/group-gang-scheduling': 'true',
+        'rbg.workloads.x-k8s.io/group-gang-scheduling-volcano-queue': 'q',
+      });
+      expect(rbg.spec).toEqual({ roles: [] });
+    } else {
+      expect(rbg.metadata.annotations).toEqual({ 'rolebasedgroup.workloads.x-k8s.io/exclusive-topology': 'example.com/rack' });
+      expect(rbg.spec.podGroupPolicy).toEqual({ volcanoScheduling: { queue: 'q' } });
+      // spec.coordination came with v0.5
+      expect(rbg.spec.coordination).toEqual(release === 'v0.6' ? [{ name: 'c', roles: ['a', 'b'], strategy: { rollingUpdate: { maxSkew: '5%' } } }] : undefined);
+    }
+  });
 });

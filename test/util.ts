@@ -21,10 +21,10 @@ export function findRole(rbg: Manifest, role: string): any {
   return hits[0];
 }
 
-/** The pod template of a role, whatever its API version (v1alpha1 template / v1alpha2 standalonePattern). */
+/** The pod template of a role, whatever its API version (v1alpha1 template / v1alpha2 standalonePattern or leaderWorkerPattern). */
 export function podTemplate(rbg: Manifest, role: string): any {
   const r = findRole(rbg, role);
-  return rbg.apiVersion.endsWith('/v1alpha2') ? r.standalonePattern.template : r.template;
+  return rbg.apiVersion.endsWith('/v1alpha2') ? (r.standalonePattern ?? r.leaderWorkerPattern).template : r.template;
 }
 
 export function container(rbg: Manifest, role: string): any {

@@ -27,6 +27,11 @@ export interface RoleModel {
   readonly scalingAdapter?: ScalingAdapterModel;
   /** Rolling-update budget of the role; strings are percentages (`25%`). */
   readonly rolloutStrategy?: RolloutModel;
+  /**
+   * Pods per instance of a leader/worker role (a multi-node instance: the first pod is the
+   * leader); undefined for a standalone role.
+   */
+  readonly leaderWorkerSize?: number;
 }
 
 /**
@@ -169,7 +174,9 @@ function groupV07(scope: Construct, metadata: ApiObjectMetadata, roles: () => Ro
       name: r.name,
       replicas: r.replicas,
       dependencies: nonEmpty(r.dependencies),
-      standalonePattern: { template: podTemplate(r.template) },
+      // One pod template for the leader and the workers: SGLang tells them apart by --node-rank.
+      standalonePattern: r.leaderWorkerSize === undefined ? { template: podTemplate(r.template) } : undefined,
+      leaderWorkerPattern: r.leaderWorkerSize === undefined ? undefined : { size: r.leaderWorkerSize, template: podTemplate(r.template) },
       scalingAdapter: r.scalingAdapter === undefined ? undefined : scalingAdapterV07(r.scalingAdapter),
       rolloutStrategy: rollout(r.rolloutStrategy, l1.RoleBasedGroupSpecRolesRolloutStrategyType.ROLLING_UPDATE, l1.RoleBasedGroupSpecRolesRolloutStrategyRollingUpdateMaxUnavailable,
         l1.RoleBasedGroupSpecRolesRolloutStrategyRollingUpdateMaxSurge, (v) => intOrString(v, l1.RoleBasedGroupSpecRolesRolloutStrategyRollingUpdatePartition)),
@@ -195,6 +202,9 @@ function groupV06(scope: Construct, metadata: ApiObjectMetadata, roles: () => Ro
       replicas: r.replicas,
       dependencies: nonEmpty(r.dependencies),
       template: podTemplate(r.template),
+      // v0.6 runs leader/worker roles as its own InstanceSet (leader pod <instance>-0).
+      workload: r.leaderWorkerSize === undefined ? undefined : { apiVersion: 'workloads.x-k8s.io/v1alpha1', kind: 'InstanceSet' },
+      leaderWorkerSet: r.leaderWorkerSize === undefined ? undefined : { size: r.leaderWorkerSize },
       scalingAdapter: r.scalingAdapter === undefined ? undefined : { enable: r.scalingAdapter.enable },
       rolloutStrategy: rollout(r.rolloutStrategy, l1.RoleBasedGroupSpecRolesRolloutStrategyType.ROLLING_UPDATE, l1.RoleBasedGroupSpecRolesRolloutStrategyRollingUpdateMaxUnavailable,
         l1.RoleBasedGroupSpecRolesRolloutStrategyRollingUpdateMaxSurge, (v) => intOrString(v, l1.RoleBasedGroupSpecRolesRolloutStrategyRollingUpdatePartition)),
@@ -213,6 +223,9 @@ function groupV04(scope: Construct, metadata: ApiObjectMetadata, roles: () => Ro
       replicas: r.replicas,
       dependencies: nonEmpty(r.dependencies),
       template: podTemplate(r.template),
+      // v0.4 runs leader/worker roles as LeaderWorkerSets: the LWS controller must be installed.
+      workload: r.leaderWorkerSize === undefined ? undefined : { apiVersion: 'leaderworkerset.x-k8s.io/v1', kind: 'LeaderWorkerSet' },
+      leaderWorkerSet: r.leaderWorkerSize === undefined ? undefined : { size: r.leaderWorkerSize },
       scalingAdapter: r.scalingAdapter === undefined ? undefined : { enable: r.scalingAdapter.enable },
       // The v0.4 CRD types the partition as an integer; the rules refuse a percentage there.
       rolloutStrategy: rollout(r.rolloutStrategy, l1.RoleBasedGroupSpecRolesRolloutStrategyType.ROLLING_UPDATE, l1.RoleBasedGroupSpecRolesRolloutStrategyRollingUpdateMaxUnavailable,

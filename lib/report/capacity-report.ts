@@ -12,8 +12,10 @@ import { collectWarnings } from '../validation/register';
 export interface CapacityRow {
   /** Role name. */
   readonly role: string;
-  /** Pods. */
+  /** Instances (pods of a single-node role). */
   readonly replicas: number;
+  /** Nodes (pods) of one instance: 1, or the size of a leader/worker instance. */
+  readonly nodesPerInstance: number;
   /** GPUs per pod (0 for the router). */
   readonly gpusPerPod: number;
   /** GPUs of the role in total. */
@@ -50,8 +52,9 @@ export class CapacityReport {
     const server = (r: SglangServerRole): CapacityRow => ({
       role: r.roleName,
       replicas: r.replicas,
+      nodesPerInstance: r.nodesPerInstance,
       gpusPerPod: r.gpusPerPod,
-      gpusTotal: r.gpusPerPod * r.replicas,
+      gpusTotal: r.gpusPerPod * r.nodesPerInstance * r.replicas,
       rdma: r.rdma.resourceName === undefined ? `none (${r.transferBackend})` : `${r.rdma.resourceName} x${r.rdma.count}`,
       capacity: r.capacity,
     });
@@ -59,7 +62,7 @@ export class CapacityReport {
     this.rows = [
       server(source.prefill),
       server(source.decode),
-      { role: router.roleName, replicas: router.replicas, gpusPerPod: 0, gpusTotal: 0, rdma: '-' },
+      { role: router.roleName, replicas: router.replicas, nodesPerInstance: 1, gpusPerPod: 0, gpusTotal: 0, rdma: '-' },
     ];
   }
 
@@ -105,7 +108,7 @@ export class CapacityReport {
   /** Mermaid flowchart of clients, Service, router, prefill and decode. */
   public mermaid(): string {
     const g = this.source;
-    const server = (r: SglangServerRole) => `${r.roleName} x${r.replicas}<br/>TP=${r.tensorParallelSize}${r.dataParallelSize > 1 ? ` DP=${r.dataParallelSize}` : ''}, ${r.gpusPerPod} GPU/pod`;
+    const server = (r: SglangServerRole) => `${r.roleName} x${r.replicas}<br/>TP=${r.tensorParallelSize}${r.dataParallelSize > 1 ? ` DP=${r.dataParallelSize}` : ''}, ${r.gpusPerPod} GPU/pod${r.multiNode ? `, ${r.nodesPerInstance} nodes/instance` : ''}`;
     const kv = g.rdma.resourceName === undefined ? `KV over TCP (${g.prefill.transferBackend})` : `KV over RDMA (${g.rdma.resourceName})`;
     return [
       'flowchart LR',
@@ -123,14 +126,14 @@ export class CapacityReport {
   }
 
   private tableRows(): string[][] {
-    const head = ['role', 'replicas', 'GPUs/pod', 'GPUs', 'RDMA', 'mem fraction', 'chunked prefill', 'decode graph bs', 'weights/GPU', 'KV pool/GPU', 'KV tokens/instance', 'full-context requests/instance'];
+    const head = ['role', 'replicas', 'nodes/instance', 'GPUs/pod', 'GPUs', 'RDMA', 'mem fraction', 'chunked prefill', 'decode graph bs', 'weights/GPU', 'KV pool/GPU', 'KV tokens/instance', 'full-context requests/instance'];
     const body = this.rows.map((r) => {
       const c = r.capacity;
-      if (c === undefined) return [r.role, String(r.replicas), String(r.gpusPerPod), String(r.gpusTotal), r.rdma, '-', '-', '-', '-', '-', '-', '-'];
+      if (c === undefined) return [r.role, String(r.replicas), String(r.nodesPerInstance), String(r.gpusPerPod), String(r.gpusTotal), r.rdma, '-', '-', '-', '-', '-', '-', '-'];
       const lo = c.fullContextRequestsPerInstance;
       const hi = c.fullContextRequestsUpper;
       return [
-        r.role, String(r.replicas), String(r.gpusPerPod), String(r.gpusTotal), r.rdma,
+        r.role, String(r.replicas), String(r.nodesPerInstance), String(r.gpusPerPod), String(r.gpusTotal), r.rdma,
         `${c.memFractionStatic}${c.memFractionEstimated ? ' (default)' : ''}`,
         // PD roles run only their own phase: prefill chunks prompts, decode captures graphs.
         r.role === this.source.prefill.roleName ? thousands(c.chunkedPrefillSize) : '-',

@@ -90,13 +90,13 @@ export class GroupNetworkPolicies extends Construct {
    */
   public static _forGroup(group: PdServingGroup, options: NetworkIsolationOptions): k8s.KubeNetworkPolicy[] {
     if (options.enabled === false) return [];
-    const role = (r: SglangRole): PolicyRole => ({ roleName: r.roleName, podSelector: r.podSelector, httpPort: r.httpPort, multiNode: false });
+    const role = (r: SglangRole, multiNode = false): PolicyRole => ({ roleName: r.roleName, podSelector: r.podSelector, httpPort: r.httpPort, multiNode });
     return new GroupNetworkPolicies(group, 'NetworkPolicies', {
       groupName: group.name,
       labels: groupLabels(group.name),
       router: { ...role(group.router), metricsPort: group.router.metricsPort },
-      prefill: { ...role(group.prefill), bootstrapPort: group.prefill.bootstrapPort },
-      decode: role(group.decode),
+      prefill: { ...role(group.prefill, group.prefill.multiNode), bootstrapPort: group.prefill.bootstrapPort },
+      decode: role(group.decode, group.decode.multiNode),
       options,
     }).policies;
   }

@@ -265,7 +265,7 @@ export class PdServingGroup extends Construct {
     const placementFindings = () => placementRules(this.placement, {
       totalGpus: this.totalGpus,
       gpusPerNode: this.gpu instanceof GpuProfile ? this.gpu.gpusPerNode : NaN,
-      maxNodesPerInstance: 1,
+      maxNodesPerInstance: Math.max(this.prefill.nodesPerInstance, this.decode.nodesPerInstance),
       dependentRoles: this.roles.filter((r) => r.dependsOn.length > 0).map((r) => r.roleName),
     });
     // The emitted placement uses valid settings only; bad ones are reported at synth.
@@ -310,7 +310,9 @@ export class PdServingGroup extends Construct {
         ...agreementRules(this.prefill.options, this.decode.options, [this.prefill.transferBackend, this.decode.transferBackend]),
         ...extraArgAgreementRules(this.prefill.extraArgs, this.decode.extraArgs),
         ...dependencyRules(this.name, this.roles),
-        ...clusterRules(this.cluster, this.gpu instanceof GpuProfile ? this.gpu.gpusPerNode : NaN, String(this.gpu?.name), [this.prefill, this.decode]),
+        // A multi-node instance is that many pods of gpusPerPod GPUs, one per node.
+        ...clusterRules(this.cluster, this.gpu instanceof GpuProfile ? this.gpu.gpusPerNode : NaN, String(this.gpu?.name),
+          [this.prefill, this.decode].map((r) => ({ roleName: r.roleName, replicas: r.replicas * r.nodesPerInstance, gpusPerPod: r.gpusPerPod }))),
       ];
     });
     const replicaRatio = p.replicaRatio;
@@ -360,7 +362,7 @@ export class PdServingGroup extends Construct {
 
   /** GPUs the group uses in total. */
   public get totalGpus(): number {
-    return this.prefill.replicas * this.prefill.gpusPerPod + this.decode.replicas * this.decode.gpusPerPod;
+    return [this.prefill, this.decode].reduce((n, r) => n + r.replicas * r.nodesPerInstance * r.gpusPerPod, 0);
   }
 
   /** In-cluster URL of the client Service. */
@@ -372,7 +374,8 @@ export class PdServingGroup extends Construct {
 /** A server role as the group's autoscaling rules see it. */
 function scaledRole(r: PrefillRole | DecodeRole): ScaledRole {
   const a = r.autoscaler;
-  return { roleName: r.roleName, replicas: r.replicas, gpusPerPod: r.gpusPerPod, bounds: a === undefined ? undefined : { minReplicas: a.minReplicas, maxReplicas: a.maxReplicas } };
+  // A replica of a multi-node role is one instance: nodesPerInstance pods of gpusPerPod GPUs.
+  return { roleName: r.roleName, replicas: r.replicas, gpusPerPod: r.gpusPerPod * r.nodesPerInstance, bounds: a === undefined ? undefined : { minReplicas: a.minReplicas, maxReplicas: a.maxReplicas } };
 }
 
 /** GPUs of the declared cluster, when it is declared and valid (its own rule reports it otherwise). */

@@ -90,8 +90,9 @@ export class RouterRole extends SglangRole {
       workers: {
         prefillUrls: Array.from({ length: count(prefill) }, (_, i) => [prefill.podUrl(i), prefill.bootstrapPort] as const),
         decodeUrls: Array.from({ length: count(decode) }, (_, i) => decode.podUrl(i)),
-        prefillSelector: prefill.podSelector,
-        decodeSelector: decode.podSelector,
+        // Workers of a multi-node instance serve no API: discovery selects the leaders only.
+        prefillSelector: prefill.servingPodSelector,
+        decodeSelector: decode.servingPodSelector,
         workerPort: prefill.httpPort,
       },
       httpPort: this.httpPort,

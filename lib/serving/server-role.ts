@@ -3,6 +3,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { GpuProfile } from '../model/gpu-profile';
 import { RdmaProfile } from '../model/rdma-profile';
+import { RoleModel } from '../rbg/role-based-group';
 import { ServerCapacity, serverCapacity } from '../sglang/capacity';
 import { serverArgs } from '../sglang/server-args';
 import { SglangServerOptions, TransferBackend } from '../sglang/server-options';
@@ -12,11 +13,11 @@ import { formatQuantity } from '../util/quantity';
 import { Finding } from '../validation/findings';
 import { contextRules, serverRules } from '../validation/server-rules';
 import { fitRules } from '../validation/fit-rules';
+import { multiNodeRules } from '../validation/multinode-rules';
 import { PodParts, httpProbe } from './pod-template';
 import { SglangRole, SglangRoleProps } from './sglang-role';
 import { RoleAutoscaler, RoleAutoscaling } from './autoscaling';
 import { featureLabels, inferenceWorkloadLabels } from './labels';
-import { RoleModel } from '../rbg/role-based-group';
 import { serverLabelRules } from '../validation/monitoring-rules';
 
 /**
@@ -47,7 +48,25 @@ export interface SglangServerPodOptions {
    * @default true
    */
   readonly inferenceWorkloadLabels?: boolean;
+  /**
+   * Nodes (pods) one instance spans. Above 1 the role becomes a leader/worker role of the
+   * targeted controller (v0.7 `leaderWorkerPattern`, v1alpha1 `leaderWorkerSet`) with this size;
+   * each pod takes every GPU of its node, so TP x DP (TP with DP attention) must equal GPUs per
+   * node x nodes, and SGLang is started with `--dist-init-addr <leader>:<distInitPort> --nnodes
+   * <n> --node-rank <index>` from the environment the controller injects.
+   * @default 1
+   */
+  readonly nodesPerInstance?: number;
+  /**
+   * Port on the leader for SGLang's distributed initialisation (`--dist-init-addr`), with
+   * `nodesPerInstance` above 1.
+   * @default 20000
+   */
+  readonly distInitPort?: number;
 }
+
+/** Default port of `--dist-init-addr` on the leader of a multi-node instance. */
+export const DEFAULT_DIST_INIT_PORT = 20000;
 
 /**
  * Props of a prefill or decode server role.
@@ -82,8 +101,14 @@ export abstract class SglangServerRole extends SglangRole {
   public readonly tensorParallelSize: number;
   /** Data-parallel size. */
   public readonly dataParallelSize: number;
-  /** GPUs per pod: TP x DP, or TP with DP attention. */
+  /** GPUs per pod: TP x DP (TP with DP attention) divided by the nodes of an instance. */
   public readonly gpusPerPod: number;
+  /** GPUs of one instance: TP x DP, or TP with DP attention. */
+  public readonly gpusPerInstance: number;
+  /** Nodes (pods) of one instance. */
+  public readonly nodesPerInstance: number;
+  /** Port of `--dist-init-addr` on the leader of a multi-node instance. */
+  public readonly distInitPort: number;
   /** RDMA profile in effect. */
   public readonly rdma: RdmaProfile;
   /** Transfer backend in effect. */
@@ -126,7 +151,12 @@ export abstract class SglangServerRole extends SglangRole {
     this.gpu = p.gpu ?? GpuProfile.L20;
     this.tensorParallelSize = p.tensorParallelSize ?? 1;
     this.dataParallelSize = p.dataParallelSize ?? 1;
-    this.gpusPerPod = p.enableDpAttention === true ? this.tensorParallelSize : this.tensorParallelSize * this.dataParallelSize;
+    this.gpusPerInstance = p.enableDpAttention === true ? this.tensorParallelSize : this.tensorParallelSize * this.dataParallelSize;
+    this.nodesPerInstance = p.nodesPerInstance ?? 1;
+    this.distInitPort = p.distInitPort ?? DEFAULT_DIST_INIT_PORT;
+    // An instance that does not split evenly is reported at synth; the pod is sized up meanwhile.
+    const nodes = Number.isInteger(this.nodesPerInstance) && this.nodesPerInstance >= 1 ? this.nodesPerInstance : 1;
+    this.gpusPerPod = Math.ceil(this.gpusPerInstance / nodes);
     const rdmaEnabled = this.rdma instanceof RdmaProfile && this.rdma.enabled;
     this.transferBackend = p.transferBackend ?? (rdmaEnabled ? TransferBackend.MOONCAKE : TransferBackend.MOONCAKE_TCP);
     if (a !== undefined) {
@@ -134,11 +164,35 @@ export abstract class SglangServerRole extends SglangRole {
     }
   }
 
-  /** @internal The role, plus its scaling adapter when an HPA owns its replicas. */
+  /**
+   * @internal The role, plus its scaling adapter when an HPA owns its replicas and its
+   * leader/worker size when an instance spans nodes.
+   */
   public _toRoleModel(): RoleModel {
     const model = super._toRoleModel();
-    if (this.autoscaler === undefined) return model;
-    return { ...model, scalingAdapter: { enable: true, labels: featureLabels(this.groupName, this.roleName) } };
+    return {
+      ...model,
+      scalingAdapter: this.autoscaler === undefined ? undefined : { enable: true, labels: featureLabels(this.groupName, this.roleName) },
+      leaderWorkerSize: this.multiNode ? this.nodesPerInstance : undefined,
+    };
+  }
+
+  /** True when one instance spans several nodes (a leader pod and workers). */
+  public get multiNode(): boolean {
+    return this.nodesPerInstance > 1;
+  }
+
+  /**
+   * DNS name of the pod that serves instance `index`: the pod itself, or the leader of a
+   * multi-node instance (only the leader serves HTTP and the bootstrap port).
+   */
+  public podDnsName(index: number): string {
+    return this.multiNode ? this.rbg.leaderDnsName(this.groupName, this.roleName, index) : super.podDnsName(index);
+  }
+
+  /** Labels of the pods that serve requests: every pod, or only the leaders of multi-node instances. */
+  public get servingPodSelector(): Record<string, string> {
+    return this.multiNode ? this.rbg.leaderSelector(this.groupName, this.roleName) : this.podSelector;
   }
 
   /** Prefill bootstrap port; undefined for decode. */
@@ -168,7 +222,14 @@ export abstract class SglangServerRole extends SglangRole {
 
   /** Command-line arguments of the server (typed flags; `extraArgs` follow them). */
   public get args(): string[] {
+    const multiNode = this.multiNode ? {
+      // The kubelet expands $(VAR) from the env the controller injects into every pod of the instance.
+      distInitAddr: `$(${this.rbg.leaderAddressEnv}):${this.distInitPort}`,
+      nnodes: this.nodesPerInstance,
+      nodeRank: `$(${this.rbg.workerIndexEnv})`,
+    } : undefined;
     return serverArgs({
+      multiNode,
       modelPath: this.model.mountPath,
       mode: this.mode,
       tensorParallelSize: this.tensorParallelSize,
@@ -202,8 +263,17 @@ export abstract class SglangServerRole extends SglangRole {
       sharedMemory: this.serverProps.sharedMemory,
       startupTimeout: this.serverProps.startupTimeout,
     });
-    const all = [...super.findings(), ...own, ...serverLabelRules(this.serverProps.inferenceWorkloadLabels)];
-    const blocking = ['model', 'gpu', 'tensorParallelSize', 'dataParallelSize', 'expertParallelSize', 'memFractionStatic',
+    const multiNode = multiNodeRules({
+      nodesPerInstance: this.serverProps.nodesPerInstance,
+      distInitPort: this.serverProps.distInitPort,
+      gpusPerInstance: this.gpusPerInstance,
+      gpusPerNode: this.gpu instanceof GpuProfile ? this.gpu.gpusPerNode : NaN,
+      gpuName: String(this.gpu?.name),
+      httpPort: this.httpPort,
+      bootstrapPort: this.bootstrapPort,
+    });
+    const all = [...super.findings(), ...own, ...multiNode, ...serverLabelRules(this.serverProps.inferenceWorkloadLabels)];
+    const blocking = ['model', 'gpu', 'tensorParallelSize', 'nodesPerInstance', 'dataParallelSize', 'expertParallelSize', 'memFractionStatic',
       'contextLength', 'chunkedPrefillSize', 'kvCacheDtype', 'modelOverrideArgs', 'enableDpAttention', 'maxTotalTokens'];
     const blocked = all.some((f) => f.severity === 'error' && blocking.some((b) => f.field === b || f.field.startsWith(`${b}.`)));
     // A model whose facts are wrong is reported by its volume; fitting it would only add noise.
@@ -221,6 +291,7 @@ export abstract class SglangServerRole extends SglangRole {
         tensorParallelSize: this.tensorParallelSize,
         dataParallelSize: this.dataParallelSize,
         gpusPerPod: this.gpusPerPod,
+        gpusPerInstance: this.multiNode ? this.gpusPerInstance : undefined,
         options: this.options,
         capacity,
       }),

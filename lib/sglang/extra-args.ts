@@ -18,7 +18,7 @@ import {
 const GPU_LAYOUT_RULES: Readonly<Record<string, string>> = Object.fromEntries(
   ['--pp-size', '--nnodes', '--node-rank', '--dist-init-addr', '--base-gpu-id', '--gpu-id-step'].map((flag) => [
     flag,
-    'changes which GPUs, how many, or on how many nodes one server runs, but each pod is given tensorParallelSize x dataParallelSize GPUs on one node; remove it from extraArgs',
+    'changes which GPUs, how many, or on how many nodes one server runs, which the library derives from tensorParallelSize, dataParallelSize and nodesPerInstance (an instance over several nodes gets --dist-init-addr, --nnodes and --node-rank); remove it from extraArgs',
   ]),
 );
 

@@ -18,6 +18,8 @@ export interface ServerLaunch {
   readonly ibDevice?: string;
   /** The typed options as given (copied). */
   readonly options: SglangServerOptions;
+  /** For an instance spanning several nodes; values may be `$(VAR)` references. */
+  readonly multiNode?: { readonly distInitAddr: string; readonly nnodes: number; readonly nodeRank: string };
 }
 
 /**
@@ -31,6 +33,9 @@ export function serverArgs(s: ServerLaunch): string[] {
   if (s.dataParallelSize !== 1) a.push('--dp-size', String(s.dataParallelSize));
   if (o.enableDpAttention === true) a.push('--enable-dp-attention');
   if (o.expertParallelSize !== undefined) a.push('--ep-size', String(o.expertParallelSize));
+  if (s.multiNode !== undefined) {
+    a.push('--dist-init-addr', s.multiNode.distInitAddr, '--nnodes', String(s.multiNode.nnodes), '--node-rank', s.multiNode.nodeRank);
+  }
   a.push('--disaggregation-mode', s.mode);
   a.push('--host', '0.0.0.0', '--port', String(s.httpPort));
   if (s.bootstrapPort !== undefined) a.push('--disaggregation-bootstrap-port', String(s.bootstrapPort));

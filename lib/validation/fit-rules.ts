@@ -16,6 +16,8 @@ export interface FitState {
   readonly tensorParallelSize: number;
   readonly dataParallelSize: number;
   readonly gpusPerPod: number;
+  /** GPUs of an instance (more than of a pod when the instance spans nodes). */
+  readonly gpusPerInstance?: number;
   readonly options: SglangServerOptions;
   readonly capacity: ServerCapacity;
 }
@@ -40,15 +42,18 @@ export function fitRules(s: FitState): Finding[] {
     f.error('tensorParallelSize', tp, `must divide the ${model.attentionHeads} attention heads of ${model.name}; valid: ${divisors(model.attentionHeads).filter((d) => d <= 64).join(', ')}`);
     return f.list;
   }
-  if (tp > model.kvHeads) {
-    f.warn('tensorParallelSize', tp, `is above the ${model.kvHeads} KV heads of ${model.name}: each KV head is replicated on ${tp / model.kvHeads} GPUs, so KV memory per token does not shrink further`);
+  // With DP attention each attention group spans TP / DP GPUs.
+  const attentionTp = o.enableDpAttention === true && s.dataParallelSize > 1 ? tp / s.dataParallelSize : tp;
+  if (attentionTp > model.kvHeads) {
+    f.warn('tensorParallelSize', tp, `is above the ${model.kvHeads} KV heads of ${model.name}: each KV head is replicated on ${attentionTp / model.kvHeads} GPUs, so KV memory per token does not shrink further`);
   }
   const ep = o.expertParallelSize;
   if (ep !== undefined) {
     if (model.moe === undefined) {
       f.error('expertParallelSize', ep, `applies to mixture-of-experts models only; ${model.name} is dense`);
-    } else if (model.moe.experts % ep !== 0 || s.gpusPerPod % ep !== 0) {
-      f.error('expertParallelSize', ep, `must divide both the ${model.moe.experts} experts of ${model.name} and the ${s.gpusPerPod} GPUs of a pod`);
+    } else if (model.moe.experts % ep !== 0 || (s.gpusPerInstance ?? s.gpusPerPod) % ep !== 0) {
+      const gpus = s.gpusPerInstance ?? s.gpusPerPod;
+      f.error('expertParallelSize', ep, `must divide both the ${model.moe.experts} experts of ${model.name} and the ${gpus} GPUs of ${s.gpusPerInstance === undefined ? 'a pod' : 'an instance'}`);
     }
   }
   if (s.gpusPerPod > gpu.gpusPerNode) {
