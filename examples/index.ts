@@ -4,6 +4,7 @@
  */
 import { App, Chart } from 'cdk8s';
 import { SglangPdChart } from '../main';
+import { fluidCache } from './fluid-cache';
 import { kubernetesDiscovery } from './kubernetes-discovery';
 import { networkIsolation } from './network-isolation';
 import { lockstepRollout } from './lockstep-rollout';
@@ -85,5 +86,10 @@ export const EXAMPLES: readonly Example[] = [
     name: 'qwen3-235b-multinode-h100',
     description: 'Qwen3-235B-A22B 1P1D on H100 80 GB, every instance 2 nodes x 8 GPUs (TP=16, EP=16, DP attention), leader/worker roles',
     build: qwen3235bMultinodeH100,
+  },
+  {
+    name: 'fluid-cache',
+    description: 'The 2P1D Qwen3-32B group reading through a Fluid cache: Dataset over OSS, JindoRuntime memory tier sized from the weights, DataLoad warm-up',
+    build: fluidCache,
   },
 ];

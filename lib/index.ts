@@ -13,6 +13,8 @@ export { QwenModelVolume } from './storage/qwen-model-volume';
 export type { QwenModelVolumeProps } from './storage/qwen-model-volume';
 export { ModelSource, OssfsVersion } from './storage/model-source';
 export type { OssCredentials, OssSourceOptions } from './storage/model-source';
+export { FLUID_CACHE_HIGH_WATERMARK, FLUID_CACHE_LOW_WATERMARK, FluidCacheMedium, defaultCachePath } from './storage/fluid-source';
+export type { FluidSourceOptions } from './storage/fluid-source';
 
 // SGLang: engine and router options.
 export { KvCacheDtype, TransferBackend } from './sglang/server-options';

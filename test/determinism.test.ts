@@ -83,10 +83,10 @@ test('both runs write the default app and every example', () => {
   expect(files).toEqual(expect.arrayContaining([
     'capacity-report.md',
     'sglang-pd.k8s.yaml',
-    ...['kubernetes-discovery', 'qwen3-32b-4p2d-a100', 'qwen3-8b-a10', 'rbg-v04', 'tutorial-2p1d', 'monitoring', 'inference-gateway', 'autoscaling', 'network-isolation', 'placement', 'lockstep-rollout', 'qwen3-235b-multinode-h100']
+    ...['kubernetes-discovery', 'qwen3-32b-4p2d-a100', 'qwen3-8b-a10', 'rbg-v04', 'tutorial-2p1d', 'monitoring', 'inference-gateway', 'autoscaling', 'network-isolation', 'placement', 'lockstep-rollout', 'qwen3-235b-multinode-h100', 'fluid-cache']
       .map((e) => `examples/${e}/capacity-report.md`),
   ]));
-  expect(files.filter((f) => f.endsWith('.k8s.yaml'))).toHaveLength(13);
+  expect(files.filter((f) => f.endsWith('.k8s.yaml'))).toHaveLength(14);
 });
 
 test('the trees are byte-identical: same files, same contents', () => {

@@ -1,7 +1,11 @@
 import { Chart, JsonPatch } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { QwenModel } from '../model/qwen-model';
 import { formatQuantity } from '../util/quantity';
+import { addRules } from '../validation/register';
+import { fluidRules } from '../validation/fluid-rules';
+import { FluidSourceOptions, bindFluid } from './fluid-source';
 
 /**
  * ossfs release used by the CSI driver to mount an OSS bucket.
@@ -65,6 +69,13 @@ export interface OssSourceOptions {
   readonly mountOptions?: string[];
 }
 
+/** Weights in bytes of the volume's model, when it is a QwenModel with sane weights. */
+function fluidWeights(model: unknown): number | undefined {
+  if (!(model instanceof QwenModel)) return undefined;
+  const w = model.weightsBytes;
+  return Number.isFinite(w) && w > 0 ? w : undefined;
+}
+
 /** ossfs 1.0 options that ossfs 2.0 rejects. */
 export const OSSFS1_ONLY_OPTIONS = ['max_stat_cache_size', 'umask', 'dbglevel', 'passwd_file', 'use_cache', 'kernel_cache'];
 
@@ -75,10 +86,13 @@ export const OSSFS1_ONLY_OPTIONS = ['max_stat_cache_size', 'umask', 'dbglevel', 
 export interface VolumeBinding {
   readonly claimName: string;
   readonly capacity: unknown;
+  /** The model on the volume (a QwenModel when valid), for sources sized from its weights. */
+  readonly model?: unknown;
 }
 
 /**
- * Where model weights come from: `ModelSource.oss(...)` or `ModelSource.pvc(...)`.
+ * Where model weights come from: `ModelSource.oss(...)`, `ModelSource.fluid(...)` or
+ * `ModelSource.pvc(...)`.
  */
 export class ModelSource {
   /** A static OSS volume mounted through the Alibaba Cloud CSI plugin (as in the ACK tutorial). */
@@ -87,12 +101,24 @@ export class ModelSource {
     const credentials = o.credentials === undefined || o.credentials === null || typeof o.credentials !== 'object'
       ? o.credentials : Object.freeze({ ...o.credentials });
     const mountOptions = Array.isArray(o.mountOptions) ? Object.freeze([...o.mountOptions]) as string[] : o.mountOptions;
-    return new ModelSource(Object.freeze({ ...o, credentials, mountOptions }), undefined);
+    return new ModelSource(Object.freeze({ ...o, credentials, mountOptions }), undefined, undefined);
+  }
+
+  /**
+   * The OSS location behind a Fluid distributed cache: a Fluid `Dataset` over the bucket
+   * directory, a `JindoRuntime` whose memory or disk tier is sized from the model's weights, and
+   * (by default) a `DataLoad` that warms the cache. Serving pods mount the claim Fluid creates,
+   * named after the Dataset, which is named after the volume's `claimName`. Needs Fluid (ACK:
+   * ack-fluid) in the cluster.
+   */
+  public static fluid(options: FluidSourceOptions): ModelSource {
+    const o = { ...(options ?? {}) } as FluidSourceOptions;
+    return new ModelSource(undefined, undefined, Object.freeze(o));
   }
 
   /** An existing PersistentVolumeClaim that already holds the model. Nothing else is emitted. */
   public static pvc(claimName: string): ModelSource {
-    return new ModelSource(undefined, claimName);
+    return new ModelSource(undefined, claimName, undefined);
   }
 
   private constructor(
@@ -100,6 +126,8 @@ export class ModelSource {
     public readonly ossOptions: OssSourceOptions | undefined,
     /** The existing claim, for `pvc(...)` sources. */
     public readonly existingClaimName: string | undefined,
+    /** Fluid options (a frozen copy), for `fluid(...)` sources. */
+    public readonly fluidOptions: FluidSourceOptions | undefined,
   ) {}
 
   /** The ossfs release in use. */
@@ -129,6 +157,15 @@ export class ModelSource {
 
   /** @internal Emits what the source needs into `volume`: for OSS the PV, its claim and maybe a Secret. */
   public _bind(volume: Construct, binding: VolumeBinding): void {
+    const fluid = this.fluidOptions;
+    if (fluid !== undefined) {
+      const rules = () => fluidRules(fluid, binding.claimName, binding.model);
+      addRules(volume, rules);
+      // The objects are built from valid options only; bad ones fail the synth with the rules' errors.
+      const weights = rules().filter((x) => x.severity === 'error').length === 0 ? fluidWeights(binding.model) : undefined;
+      if (weights !== undefined) bindFluid(volume, binding.claimName, Chart.of(volume).namespace, fluid, weights);
+      return;
+    }
     const o = this.ossOptions;
     if (o === undefined) return;
     const name = binding.claimName;

@@ -83,7 +83,7 @@ export class QwenModelVolume extends Construct {
       return findings;
     });
     registerAppRules(this);
-    source?._bind(this, { claimName: this.claimName, capacity: this.capacity });
+    source?._bind(this, { claimName: this.claimName, capacity: this.capacity, model: this.model });
   }
 
   /** True when the model is a QwenModel whose facts pass their rules. */

@@ -53,9 +53,11 @@ export function volumeRules(s: VolumeState): Finding[] {
   return f.list;
 }
 
-function sourceRules(f: Findings, source: ModelSource): void {
-  const o = source.ossOptions;
-  if (o === undefined) return;
+/**
+ * Bucket, endpoint and path of an OSS location (shared by OSS and Fluid sources).
+ * @internal
+ */
+export function ossLocationRules(f: Findings, o: { readonly bucket?: unknown; readonly endpoint?: unknown; readonly path?: unknown }): void {
   if (typeof o.bucket !== 'string' || !/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(o.bucket)) {
     f.error('source.bucket', o.bucket, 'must be an OSS bucket name: 3-63 characters of a-z, 0-9 and "-", starting and ending alphanumeric');
   }
@@ -65,6 +67,12 @@ function sourceRules(f: Findings, source: ModelSource): void {
   if (o.path !== undefined && (typeof o.path !== 'string' || !o.path.startsWith('/') || hasControlCharacters(o.path) || o.path.length > 1023 || o.path.split('/').includes('..'))) {
     f.error('source.path', o.path, 'must start with "/" and have no control characters or ".." segments, e.g. "/Qwen3-32B/"');
   }
+}
+
+function sourceRules(f: Findings, source: ModelSource): void {
+  const o = source.ossOptions;
+  if (o === undefined) return;
+  ossLocationRules(f, o);
   if (o.rrsaRoleName !== undefined) {
     if (o.credentials !== undefined || o.secretName !== undefined) {
       f.error('source.rrsaRoleName', o.rrsaRoleName, 'RRSA replaces AccessKeys: do not also set secretName or credentials');
