@@ -217,9 +217,10 @@ describe('examples/consumer-app (the README consumer app)', () => {
     expect(fs.readdirSync(dist).sort()).toEqual(['capacity-report.md', 'serving.k8s.yaml']);
     const objs = parseAllDocuments(fs.readFileSync(path.join(dist, 'serving.k8s.yaml'), 'utf8')).map((d) => d.toJSON());
     expect(objs.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
-      'PersistentVolume/llm-model', 'PersistentVolumeClaim/llm-model', 'RoleBasedGroup/sglang-pd', 'Service/sglang-pd',
+      'PersistentVolume/llm-model', 'PersistentVolumeClaim/llm-model', 'RoleBasedGroup/sglang-pd', 'CoordinatedPolicy/sglang-pd', 'Service/sglang-pd',
+      'NetworkPolicy/sglang-pd-router', 'NetworkPolicy/sglang-pd-prefill', 'NetworkPolicy/sglang-pd-decode',
     ]);
-    expect(objs.filter((o) => o.kind !== 'PersistentVolume').map((o) => o.metadata.namespace)).toEqual(['llm', 'llm', 'llm']);
+    expect(objs.filter((o) => o.kind !== 'PersistentVolume').map((o) => o.metadata.namespace)).toEqual(Array(7).fill('llm'));
     expect(validateManifests(objs)).toEqual([]);
   });
 

@@ -184,6 +184,14 @@ describe('wrong manifests accepted', () => {
     expect(() => app.synth()).not.toThrow();
   });
 
+  test('a replica count of 2^31 is refused without building one router URL per replica', () => {
+    // Before: the app-wide rules rendered the router's args with 2^31 URLs and ran out of memory
+    // (property test case 792 of seed 20251125).
+    const started = Date.now();
+    expect(refused(group({ decode: { replicas: 2 ** 31 } }))).toContain('test/pd/decode replicas=2147483648: must be an integer from 1 to 1000');
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
   test('server extraArgs that change the GPUs of a server are refused', () => {
     // Before: --pp-size 2 was accepted; the pod gets TP x DP GPUs, SGLang needs TP x PP.
     for (const args of [['--pp-size', '2'], ['--pipeline-parallel-size', '2'], ['--nnodes', '2'], ['--base-gpu-id', '1']]) {
