@@ -26,6 +26,16 @@ type Role struct {
 	Kind           string
 	Template       corev1.PodTemplateSpec
 	ScalingAdapter bool
+	// Size is the number of Pods of one instance: 1, or the leader/worker size
+	// (v1alpha2 `leaderWorkerPattern.size`, v1alpha1 `leaderWorkerSet.size`).
+	Size int
+	// Workload is the v1alpha1 `workload` (apiVersion, kind) when the role names one.
+	WorkloadAPIVersion, WorkloadKind string
+}
+
+// Pods is how many Pods the controller must make for the role: replicas x instance size.
+func (r *Role) Pods() int {
+	return r.Replicas * r.Size
 }
 
 // Group is a RoleBasedGroup of a tree, with its roles.
@@ -48,13 +58,20 @@ func ParseGroup(u *unstructured.Unstructured, ns string) (*Group, error) {
 		if !ok {
 			return nil, fmt.Errorf("spec.roles[%d] is not an object", i)
 		}
-		r := &Role{Replicas: 1}
+		r := &Role{Replicas: 1, Size: 1}
 		r.Name, _, _ = unstructured.NestedString(m, "name")
 		if n, found, _ := unstructured.NestedInt64(m, "replicas"); found {
 			r.Replicas = int(n)
 		}
 		r.Deps, _, _ = unstructured.NestedStringSlice(m, "dependencies")
 		r.ScalingAdapter, _, _ = unstructured.NestedBool(m, "scalingAdapter", "enable")
+		for _, path := range [][]string{{"leaderWorkerPattern", "size"}, {"leaderWorkerSet", "size"}} {
+			if n, found, _ := unstructured.NestedInt64(m, path...); found && n > 0 {
+				r.Size = int(n)
+			}
+		}
+		r.WorkloadAPIVersion, _, _ = unstructured.NestedString(m, "workload", "apiVersion")
+		r.WorkloadKind, _, _ = unstructured.NestedString(m, "workload", "kind")
 		var tmpl map[string]any
 		for _, path := range [][]string{{"standalonePattern", "template"}, {"leaderWorkerPattern", "template"}, {"template"}} {
 			if t, found, _ := unstructured.NestedMap(m, path...); found {

@@ -35,6 +35,10 @@ func NewHarness(p *Plane, timeout time.Duration) *Harness {
 // deletes it again.
 func (h *Harness) RunTree(ctx context.Context, t *Tree) *Results {
 	res := &Results{}
+	if why := h.unexercisable(t); len(why) > 0 {
+		res.Skip("not-exercised", why, "%s: not exercised by this release's controller here (counted neither as passed nor as failed)", t.Name)
+		return res
+	}
 	created, err := h.P.Apply(ctx, t)
 	if !res.Add(err == nil, "apply", errDetail(err), "apply %d objects server-side", len(t.Objects)) {
 		h.cleanup(ctx, t, created, res)
@@ -58,12 +62,13 @@ func (h *Harness) cleanup(ctx context.Context, t *Tree, created []string, res *R
 }
 
 type groupState struct {
-	g      *Group
-	uid    types.UID
-	obj    *unstructured.Unstructured
-	pods   map[string][]*corev1.Pod // role name -> its Pods, as last seen
-	ready  map[string]int           // role name -> Pods marked Ready
-	kindOf map[string]string
+	g        *Group
+	uid      types.UID
+	obj      *unstructured.Unstructured
+	pods     map[string][]*corev1.Pod // role name -> its Pods, as last seen
+	ready    map[string]int           // role name -> Pods marked Ready
+	readyUID map[string]bool          // UIDs of the Pods marked Ready
+	kindOf   map[string]string
 }
 
 func (h *Harness) runGroup(ctx context.Context, t *Tree, u *unstructured.Unstructured, ns string, res *Results) {
@@ -79,7 +84,7 @@ func (h *Harness) runGroup(ctx context.Context, t *Tree, u *unstructured.Unstruc
 	if !res.Add(err == nil, "dependencies", errDetail(err), "role order from dependencies") {
 		return
 	}
-	st := &groupState{g: g, uid: live.GetUID(), obj: live, pods: map[string][]*corev1.Pod{}, ready: map[string]int{}}
+	st := &groupState{g: g, uid: live.GetUID(), obj: live, pods: map[string][]*corev1.Pod{}, ready: map[string]int{}, readyUID: map[string]bool{}}
 
 	for li, level := range levels {
 		ok := true
@@ -91,7 +96,10 @@ func (h *Harness) runGroup(ctx context.Context, t *Tree, u *unstructured.Unstruc
 			pods, err := h.waitRolePods(ctx, st, r, timeout)
 			st.pods[r.Name] = pods
 			detail := errDetail(err)
-			msg := fmt.Sprintf("role %s (%s): %d/%d Pods created by the controller", r.Name, r.Kind, len(pods), r.Replicas)
+			msg := fmt.Sprintf("role %s (%s): %d/%d Pods created by the controller", r.Name, r.Kind, len(pods), r.Pods())
+			if r.Size > 1 {
+				msg += fmt.Sprintf(" (%d instances of %d Pods)", r.Replicas, r.Size)
+			}
 			if gate := g.Gate(r); len(gate) > 0 && err == nil {
 				wl := h.roleWorkloads(ctx, st, r)
 				msg += fmt.Sprintf(", after %s were Ready (workload %s)", strings.Join(gate, ", "), strings.Join(wl, ", "))
@@ -148,6 +156,7 @@ func (h *Harness) runGroup(ctx context.Context, t *Tree, u *unstructured.Unstruc
 		res.Fail("router", nil, "group %s has a router role with Pods", g.Name)
 		return
 	}
+	h.checkMultiNode(ctx, st, res)
 	h.checkRouter(ctx, st, routers[0], res)
 	h.checkClientServices(ctx, t, st, routers, res)
 	h.checkScaling(ctx, t, st, res)
@@ -243,7 +252,7 @@ func (h *Harness) waitRolePods(ctx context.Context, st *groupState, r *Role, tim
 	found := func(ctx context.Context) (bool, error) {
 		var err error
 		pods, err = h.groupPods(ctx, st, r)
-		return err == nil && len(pods) >= r.Replicas, nil
+		return err == nil && len(pods) >= r.Pods(), nil
 	}
 	var err error
 	if timeout > 0 {
@@ -252,10 +261,10 @@ func (h *Harness) waitRolePods(ctx context.Context, st *groupState, r *Role, tim
 		err = fmt.Errorf("not there")
 	}
 	if err != nil {
-		return pods, fmt.Errorf("after %s: %d of %d Pods of role %s; controller log: %s", timeout, len(pods), r.Replicas, r.Name, h.P.procLog("rbgs"))
+		return pods, fmt.Errorf("after %s: %d of %d Pods of role %s; controller log: %s", timeout, len(pods), r.Pods(), r.Name, h.P.procLog("rbgs"))
 	}
-	if len(pods) != r.Replicas {
-		return pods, fmt.Errorf("%d Pods for %d replicas: %s", len(pods), r.Replicas, strings.Join(podNames(pods), ", "))
+	if len(pods) != r.Pods() {
+		return pods, fmt.Errorf("%d Pods for %d replicas of %d Pods: %s", len(pods), r.Replicas, r.Size, strings.Join(podNames(pods), ", "))
 	}
 	return pods, nil
 }
@@ -396,8 +405,13 @@ func (h *Harness) waitStatusReflects(ctx context.Context, st *groupState) error 
 		last = fmt.Sprintf("group status.roleStatuses %v, workloads' status.readyReplicas %v", got, wl)
 		groupSeen, workloadsSeen := true, true
 		for role, n := range st.ready {
-			groupSeen = groupSeen && got[role] == int64(n)
-			workloadsSeen = workloadsSeen && wl[role] == int64(n)
+			// A leader/worker role counts ready instances, not Pods.
+			want := int64(n)
+			if r := st.g.byName[role]; r != nil && r.Size > 1 {
+				want = int64(readyInstances(r, st.pods[role], st.readyUID))
+			}
+			groupSeen = groupSeen && got[role] == want
+			workloadsSeen = workloadsSeen && wl[role] == want
 		}
 		if groupSeen {
 			return true, nil
@@ -443,6 +457,7 @@ func (h *Harness) markAll(ctx context.Context, st *groupState, pods []*corev1.Po
 		if r := st.g.RoleOf(p); r != nil {
 			st.ready[r.Name]++
 		}
+		st.readyUID[string(p.UID)] = true
 	}
 	return true
 }

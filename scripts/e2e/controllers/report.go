@@ -11,7 +11,9 @@ import (
 // Result is one assertion. Check is a stable identifier of what was asserted (the self-tests
 // name the checks they expect to fail), Msg the one-line description printed after ok/FAIL.
 type Result struct {
-	OK     bool
+	OK bool
+	// Skip: nothing was asserted (the tree cannot be exercised here); counted apart.
+	Skip   bool
 	Check  string
 	Msg    string
 	Detail []string
@@ -33,6 +35,11 @@ func (r *Results) Pass(check, format string, args ...any) {
 	r.Add(true, check, nil, format, args...)
 }
 
+// Skip records that something could not be exercised: printed, counted neither way.
+func (r *Results) Skip(check string, detail []string, format string, args ...any) {
+	r.list = append(r.list, Result{Skip: true, Check: check, Msg: fmt.Sprintf(format, args...), Detail: detail})
+}
+
 func (r *Results) Fail(check string, detail []string, format string, args ...any) bool {
 	return r.Add(false, check, detail, format, args...)
 }
@@ -42,7 +49,7 @@ func (r *Results) Failed() []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, x := range r.list {
-		if !x.OK && !seen[x.Check] {
+		if !x.OK && !x.Skip && !seen[x.Check] {
 			seen[x.Check] = true
 			out = append(out, x.Check)
 		}
@@ -59,11 +66,12 @@ type Report struct {
 	order   []string
 	passed  map[string]int
 	failed  map[string]int
+	skipped map[string]int
 	section string
 }
 
 func NewReport(w io.Writer) *Report {
-	return &Report{w: w, passed: map[string]int{}, failed: map[string]int{}}
+	return &Report{w: w, passed: map[string]int{}, failed: map[string]int{}, skipped: map[string]int{}}
 }
 
 // Section sets the release that following results are counted under.
@@ -96,7 +104,10 @@ func (r *Report) One(prefix string, x Result) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	tag := "ok    "
-	if x.OK {
+	if x.Skip {
+		tag = "SKIP  "
+		r.skipped[r.section]++
+	} else if x.OK {
 		r.passed[r.section]++
 	} else {
 		tag = "FAIL  "
@@ -107,7 +118,7 @@ func (r *Report) One(prefix string, x Result) {
 		msg = prefix + ": " + msg
 	}
 	fmt.Fprintf(r.w, "%s%s\n", tag, msg)
-	if !x.OK {
+	if !x.OK || x.Skip {
 		for _, d := range x.Detail {
 			for _, line := range strings.Split(strings.TrimRight(d, "\n"), "\n") {
 				fmt.Fprintf(r.w, "        %s\n", line)
@@ -133,7 +144,7 @@ func (r *Report) Summary() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, n := range r.order {
-		fmt.Fprintf(r.w, "controllers: %s: %d passed, %d failed\n", n, r.passed[n], r.failed[n])
+		fmt.Fprintf(r.w, "controllers: %s: %d passed, %d failed, %d tree(s) not exercised\n", n, r.passed[n], r.failed[n], r.skipped[n])
 	}
 	fmt.Fprintf(r.w, "RESULT passed=%d failed=%d\n", p, f)
 }

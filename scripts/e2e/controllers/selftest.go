@@ -125,6 +125,12 @@ func routerMode(t *Tree) string {
 
 // editRouterRole applies f to the router role (as a map) of every group of the tree.
 func editRouterRole(t *Tree, f func(role map[string]any, containers []any) error) error {
+	return editRoles(t, "router", func(args []string) bool { return strings.Contains(strings.Join(args, " "), "--pd-disaggregation") }, f)
+}
+
+// editRoles applies f to every role (as a map) of every group whose containers' arguments
+// satisfy is; what names the roles in the error when there is none.
+func editRoles(t *Tree, what string, is func(args []string) bool, f func(role map[string]any, containers []any) error) error {
 	edited := 0
 	for _, g := range t.Groups {
 		roles, _, err := unstructured.NestedSlice(g.Object, "spec", "roles")
@@ -144,14 +150,14 @@ func editRouterRole(t *Tree, f func(role map[string]any, containers []any) error
 				continue
 			}
 			containers, _, _ := unstructured.NestedSlice(role, path...)
-			isRouter := false
+			matches := false
 			for _, c := range containers {
 				if m, ok := c.(map[string]any); ok {
 					args, _, _ := unstructured.NestedStringSlice(m, "args")
-					isRouter = isRouter || strings.Contains(strings.Join(args, " "), "--pd-disaggregation")
+					matches = matches || is(args)
 				}
 			}
-			if !isRouter {
+			if !matches {
 				continue
 			}
 			if err := f(role, containers); err != nil {
@@ -168,7 +174,7 @@ func editRouterRole(t *Tree, f func(role map[string]any, containers []any) error
 		}
 	}
 	if edited == 0 {
-		return fmt.Errorf("no router role found")
+		return fmt.Errorf("no %s role found", what)
 	}
 	return nil
 }
@@ -204,6 +210,51 @@ func typoPrefillSelector(t *Tree) error {
 		err = fmt.Errorf("no --prefill-selector in the router's arguments")
 	}
 	return err
+}
+
+// typoDistInitAddr gives the prefill Pods a leader address that names no Pod: `$(VAR):port`
+// becomes `$(VAR)x:port` in `--dist-init-addr`.
+func typoDistInitAddr(t *Tree) error {
+	isPrefill := func(args []string) bool {
+		return strings.Contains(strings.Join(args, " "), "--disaggregation-mode prefill")
+	}
+	done := false
+	err := editRoles(t, "prefill", isPrefill, func(_ map[string]any, containers []any) error {
+		for _, c := range containers {
+			m, _ := c.(map[string]any)
+			args, _, _ := unstructured.NestedStringSlice(m, "args")
+			for i := 0; i+1 < len(args); i++ {
+				if args[i] == "--dist-init-addr" && strings.Contains(args[i+1], "):") {
+					args[i+1] = strings.Replace(args[i+1], "):", ")x:", 1)
+					done = true
+				}
+			}
+			if err := unstructured.SetNestedStringSlice(m, args, "args"); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil && !done {
+		err = fmt.Errorf("no --dist-init-addr $(VAR):port in the prefill arguments")
+	}
+	return err
+}
+
+// multiNode tells whether a tree has a leader/worker role.
+func multiNode(t *Tree) bool {
+	for _, g := range t.Groups {
+		grp, err := ParseGroup(g, "")
+		if err != nil {
+			continue
+		}
+		for _, r := range grp.Roles {
+			if r.Size > 1 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // dropRouterDependencies removes the router role's `dependencies`.
@@ -266,9 +317,9 @@ func withScalingAdapter(suffix string) func(*Tree) error {
 
 // SelfTests for one release, built from the trees at hand.
 func SelfTests(release string, trees []*Tree) ([]SelfTest, []string) {
-	find := func(target, mode string) *Tree {
+	find := func(target, mode string, multi bool) *Tree {
 		for _, t := range trees {
-			if t.Target == target && routerMode(t) == mode {
+			if t.Target == target && routerMode(t) == mode && multiNode(t) == multi {
 				return t
 			}
 		}
@@ -280,7 +331,7 @@ func SelfTests(release string, trees []*Tree) ([]SelfTest, []string) {
 	other := map[string]string{"v0.4": "v0.6", "v0.6": "v0.4", "v0.7": "v0.4"}[release]
 	var out []SelfTest
 	var missing []string
-	if t := find(other, "static"); t != nil {
+	if t := find(other, "static", false); t != nil {
 		if release == "v0.7" {
 			out = append(out, SelfTest{Name: "wrong-release", Base: t, Expect: []string{"pods"}, Timeout: 20 * time.Second})
 		} else {
@@ -289,12 +340,12 @@ func SelfTests(release string, trees []*Tree) ([]SelfTest, []string) {
 	} else {
 		missing = append(missing, fmt.Sprintf("a static-router tree targeting %s (to apply to the %s controller)", other, release))
 	}
-	if t := find(release, "kubernetes"); t != nil {
+	if t := find(release, "kubernetes", false); t != nil {
 		out = append(out, SelfTest{Name: "selector-typo", Base: t, Mutate: typoPrefillSelector, Expect: []string{"prefill-selector"}})
 	} else {
 		missing = append(missing, "a Kubernetes-discovery tree targeting "+release)
 	}
-	if t := find(release, "static"); t != nil {
+	if t := find(release, "static", false); t != nil {
 		out = append(out,
 			SelfTest{Name: "no-dependencies", Base: t, Mutate: dropRouterDependencies, Expect: []string{"gate"}},
 			SelfTest{Name: "scaling-adapter", Base: t, Mutate: withScalingAdapter(""), Control: true, MustPass: []string{"scaling-adapter"}},
@@ -302,6 +353,14 @@ func SelfTests(release string, trees []*Tree) ([]SelfTest, []string) {
 		)
 	} else {
 		missing = append(missing, "a static-router tree targeting "+release)
+	}
+	// The leader address must name the instance's rank-0 Pod (v0.4 runs no leader/worker role here).
+	if release != "v0.4" {
+		if t := find(release, "static", true); t != nil {
+			out = append(out, SelfTest{Name: "dist-init-typo", Base: t, Mutate: typoDistInitAddr, Expect: []string{"dist-init-addr"}})
+		} else {
+			missing = append(missing, "a multi-node static-router tree targeting "+release)
+		}
 	}
 	return out, missing
 }

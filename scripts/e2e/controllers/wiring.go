@@ -49,6 +49,15 @@ func containerEnv(pod *corev1.Pod, c *corev1.Container) map[string]string {
 				env[e.Name] = pod.Spec.ServiceAccountName
 			case "status.podIP":
 				env[e.Name] = pod.Status.PodIP
+			default:
+				// metadata.labels['key'] and metadata.annotations['key'], as the controllers use
+				// them for the instance name and the worker index of a leader/worker Pod.
+				for prefix, m := range map[string]map[string]string{"metadata.labels": pod.Labels, "metadata.annotations": pod.Annotations} {
+					path := e.ValueFrom.FieldRef.FieldPath
+					if strings.HasPrefix(path, prefix+"['") && strings.HasSuffix(path, "']") {
+						env[e.Name] = m[strings.TrimSuffix(strings.TrimPrefix(path, prefix+"['"), "']")]
+					}
+				}
 			}
 		}
 	}
@@ -77,13 +86,16 @@ func (h *Harness) checkRouter(ctx context.Context, st *groupState, router *corev
 	}
 	byKind := map[string][]*corev1.Pod{}
 	for _, r := range st.g.Roles {
+		var pods []*corev1.Pod
 		for _, p := range st.pods[r.Name] {
 			fresh, err := h.P.Kube.CoreV1().Pods(p.Namespace).Get(ctx, p.Name, metav1.GetOptions{})
 			if err == nil {
 				p = fresh
 			}
-			byKind[r.Kind] = append(byKind[r.Kind], p)
+			pods = append(pods, p)
 		}
+		// Only the leaders of a multi-node role serve the API: the router must name them alone.
+		byKind[r.Kind] = append(byKind[r.Kind], servingPods(r, pods)...)
 	}
 	if len(cfg.Prefill)+len(cfg.Decode) > 0 {
 		h.checkStatic(ctx, cur, cfg, byKind, res)
@@ -112,79 +124,22 @@ func (h *Harness) checkStatic(ctx context.Context, router *corev1.Pod, cfg Route
 		if ns == "" {
 			ns = router.Namespace
 		}
-		pods, err := h.P.Kube.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
-		if err != nil {
-			res.Fail("static-url", errDetail(err), "list Pods in %s", ns)
+		pod, detail := h.podByHostname(ctx, ns, e.Host, e.Subdomain)
+		if pod == nil {
+			res.Fail("static-url", detail, "%s %s names a Pod (hostname %s, subdomain %s)", e.Flag, e.URL, e.Host, e.Subdomain)
 			continue
 		}
-		var match []*corev1.Pod
-		var seen []string
-		for i := range pods.Items {
-			p := &pods.Items[i]
-			if p.Spec.Hostname != "" {
-				seen = append(seen, fmt.Sprintf("Pod %s: hostname %q, subdomain %q", p.Name, p.Spec.Hostname, p.Spec.Subdomain))
-			}
-			if p.Spec.Hostname == e.Host && p.Spec.Subdomain == e.Subdomain {
-				match = append(match, p)
-			}
-		}
-		if len(match) != 1 {
-			sort.Strings(seen)
-			res.Fail("static-url", append([]string{fmt.Sprintf("%d Pods in namespace %s have hostname %q and subdomain %q; Pods with a hostname there:", len(match), ns, e.Host, e.Subdomain)}, seen...),
-				"%s %s names a Pod (hostname %s, subdomain %s)", e.Flag, e.URL, e.Host, e.Subdomain)
-			continue
-		}
-		pod := match[0]
 		isWanted := false
 		for _, p := range byKind[want] {
 			isWanted = isWanted || p.UID == pod.UID
 		}
 		named[want] = append(named[want], pod.Name)
-		if !res.Add(isWanted, "static-url", []string{"it is not one of the " + want + " Pods the controller made: " + strings.Join(podNames(byKind[want]), ", ")},
+		if !res.Add(isWanted, "static-url", []string{"it is not one of the " + want + " Pods the controller made that serve requests (every Pod, or the rank-0 Pod of each multi-node instance): " + strings.Join(podNames(byKind[want]), ", ")},
 			"%s %s names Pod %s (hostname %s, subdomain %s), a %s Pod of the group", e.Flag, e.URL, pod.Name, e.Host, e.Subdomain, want) {
 			continue
 		}
 
-		// The headless Service that makes <host>.<sub> resolvable.
-		svc, err := h.P.Kube.CoreV1().Services(ns).Get(ctx, e.Subdomain, metav1.GetOptions{})
-		if err != nil {
-			svc = nil
-		}
-		var detail []string
-		switch {
-		case err != nil:
-			detail = append(detail, err.Error())
-		default:
-			if svc.Spec.ClusterIP != corev1.ClusterIPNone {
-				detail = append(detail, fmt.Sprintf("Service %s is not headless (clusterIP %q)", svc.Name, svc.Spec.ClusterIP))
-			}
-			if len(svc.Spec.Selector) == 0 || !labels.SelectorFromSet(svc.Spec.Selector).Matches(labels.Set(pod.Labels)) {
-				detail = append(detail, fmt.Sprintf("its selector %v does not select Pod %s (labels %v)", svc.Spec.Selector, pod.Name, pod.Labels))
-			}
-		}
-		res.Add(len(detail) == 0, "headless-service", detail, "%s: headless Service %s/%s selects Pod %s", e.URL, ns, e.Subdomain, pod.Name)
-
-		// What cluster DNS serves for <host>.<sub>: a ready endpoint with that hostname in the
-		// headless Service's EndpointSlices.
-		if svc != nil && err == nil {
-			record, detail := "", []string(nil)
-			slices, err := h.computeSlices(ctx, svc)
-			if err != nil {
-				detail = append(detail, err.Error())
-			}
-			for _, s := range slices {
-				for _, ep := range s.Endpoints {
-					if ep.TargetRef != nil && ep.TargetRef.UID == pod.UID && ep.Hostname != nil && *ep.Hostname == e.Host && len(ep.Addresses) > 0 && (ep.Conditions.Ready == nil || *ep.Conditions.Ready) {
-						record = ep.Addresses[0]
-					}
-				}
-			}
-			if record == "" {
-				detail = append(detail, "endpoints: "+describeSlices(slices))
-			}
-			res.Add(record != "", "dns-record", detail,
-				"%s resolves: the EndpointSlice of Service %s has a ready endpoint with hostname %s -> Pod %s (%s)", e.URL, e.Subdomain, e.Host, pod.Name, record)
-		}
+		h.checkHeadlessDNS(ctx, e.URL, ns, e.Subdomain, e.Host, pod, res)
 
 		httpPort, ok := namedPort(pod, "http")
 		res.Add(ok && httpPort == e.Port, "port-http", []string{fmt.Sprintf("Pod %s: container port named http = %d (found: %v)", pod.Name, httpPort, ok)},
@@ -205,6 +160,73 @@ func (h *Harness) checkStatic(ctx context.Context, router *corev1.Pod, cfg Route
 		res.Add(strings.Join(got, ",") == strings.Join(want, ","), "url-coverage", []string{fmt.Sprintf("URLs name %v, the controller made %v", got, want)},
 			"the router's --%s URLs name each of the %d %s Pods exactly once", kind, len(want), kind)
 	}
+}
+
+// podByHostname finds the one Pod of namespace ns with spec.hostname host and spec.subdomain
+// sub (what headless-Service DNS resolves `<host>.<sub>` to); nil and the reason otherwise.
+func (h *Harness) podByHostname(ctx context.Context, ns, host, sub string) (*corev1.Pod, []string) {
+	pods, err := h.P.Kube.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, errDetail(err)
+	}
+	var match []*corev1.Pod
+	var seen []string
+	for i := range pods.Items {
+		p := &pods.Items[i]
+		if p.Spec.Hostname != "" {
+			seen = append(seen, fmt.Sprintf("Pod %s: hostname %q, subdomain %q", p.Name, p.Spec.Hostname, p.Spec.Subdomain))
+		}
+		if p.Spec.Hostname == host && p.Spec.Subdomain == sub {
+			match = append(match, p)
+		}
+	}
+	if len(match) != 1 {
+		sort.Strings(seen)
+		return nil, append([]string{fmt.Sprintf("%d Pods in namespace %s have hostname %q and subdomain %q; Pods with a hostname there:", len(match), ns, host, sub)}, seen...)
+	}
+	return match[0], nil
+}
+
+// checkHeadlessDNS: the headless Service <sub> selects the Pod, and its EndpointSlices carry a
+// ready endpoint with hostname <host> for it (what cluster DNS answers for <host>.<sub>).
+func (h *Harness) checkHeadlessDNS(ctx context.Context, what, ns, sub, host string, pod *corev1.Pod, res *Results) {
+	svc, err := h.P.Kube.CoreV1().Services(ns).Get(ctx, sub, metav1.GetOptions{})
+	if err != nil {
+		svc = nil
+	}
+	var detail []string
+	switch {
+	case err != nil:
+		detail = append(detail, err.Error())
+	default:
+		if svc.Spec.ClusterIP != corev1.ClusterIPNone {
+			detail = append(detail, fmt.Sprintf("Service %s is not headless (clusterIP %q)", svc.Name, svc.Spec.ClusterIP))
+		}
+		if len(svc.Spec.Selector) == 0 || !labels.SelectorFromSet(svc.Spec.Selector).Matches(labels.Set(pod.Labels)) {
+			detail = append(detail, fmt.Sprintf("its selector %v does not select Pod %s (labels %v)", svc.Spec.Selector, pod.Name, pod.Labels))
+		}
+	}
+	res.Add(len(detail) == 0, "headless-service", detail, "%s: headless Service %s/%s selects Pod %s", what, ns, sub, pod.Name)
+	if svc == nil {
+		return
+	}
+	record, detail := "", []string(nil)
+	slices, err := h.computeSlices(ctx, svc)
+	if err != nil {
+		detail = append(detail, err.Error())
+	}
+	for _, s := range slices {
+		for _, ep := range s.Endpoints {
+			if ep.TargetRef != nil && ep.TargetRef.UID == pod.UID && ep.Hostname != nil && *ep.Hostname == host && len(ep.Addresses) > 0 && (ep.Conditions.Ready == nil || *ep.Conditions.Ready) {
+				record = ep.Addresses[0]
+			}
+		}
+	}
+	if record == "" {
+		detail = append(detail, "endpoints: "+describeSlices(slices))
+	}
+	res.Add(record != "", "dns-record", detail,
+		"%s resolves: the EndpointSlice of Service %s has a ready endpoint with hostname %s -> Pod %s (%s)", what, sub, host, pod.Name, record)
 }
 
 // checkDiscovery: the selectors find exactly the Pods the controller made, the port and the
