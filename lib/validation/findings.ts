@@ -64,6 +64,22 @@ export class Findings {
     return true;
   }
 
+  /**
+   * Adds an error unless `value` is a plain object, and one per key that is not in `keys`
+   * (`<field>.<key>`); the object when it is one.
+   * @param what how the error names the object's kind, e.g. "an option of lockstep"
+   * @param shape what the object looks like, for the error on a non-object
+   */
+  public options(field: string, value: unknown, keys: readonly string[], what: string, shape: string): Record<string, unknown> | undefined {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      this.error(field, value, `must be ${shape}`);
+      return undefined;
+    }
+    const o = value as Record<string, unknown>;
+    for (const k of Object.keys(o)) if (!keys.includes(k)) this.error(`${field}.${k}`, o[k], `is not ${what} (${keys.join(', ')})`);
+    return o;
+  }
+
   /** True when an error has been reported for one of `fields` (or a field below it). */
   public failed(...fields: string[]): boolean {
     return this.list.some((f) => f.severity === 'error' && fields.some((x) => f.field === x || f.field.startsWith(`${x}.`)));

@@ -19,12 +19,8 @@ const GIB = 1024 ** 3;
  */
 export function fluidRules(o: unknown, datasetName: unknown, model: unknown): Finding[] {
   const f = new Findings();
-  if (o === null || typeof o !== 'object' || Array.isArray(o)) {
-    f.error('source', o, 'must be ModelSource.fluid({ bucket, endpoint, ... })');
-    return f.list;
-  }
-  const s = o as Record<string, unknown>;
-  for (const k of Object.keys(s)) if (!OPTION_KEYS.includes(k)) f.error(`source.${k}`, s[k], `is not an option of ModelSource.fluid (${OPTION_KEYS.join(', ')})`);
+  const s = f.options('source', o, OPTION_KEYS, 'an option of ModelSource.fluid', 'ModelSource.fluid({ bucket, endpoint, ... })');
+  if (s === undefined) return f.list;
   ossLocationRules(f, s);
   // Fluid names the runtime's Services and the claim after the Dataset.
   if (!isDns1035Label(datasetName)) {

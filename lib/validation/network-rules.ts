@@ -11,14 +11,9 @@ const OPTION_KEYS = ['enabled', 'clients', 'clientNamespaces', 'metricsScrapers'
 export function networkIsolationRules(value: unknown): Finding[] {
   const f = new Findings();
   if (value === undefined) return f.list;
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    f.error('networkIsolation', value, 'must be an object { enabled?, clients?, clientNamespaces?, metricsScrapers?, metricsScraperNamespaces? }');
-    return f.list;
-  }
-  const o = value as Record<string, unknown>;
-  for (const k of Object.keys(o)) {
-    if (!OPTION_KEYS.includes(k)) f.error(`networkIsolation.${k}`, o[k], `is not an option of networkIsolation (${OPTION_KEYS.join(', ')})`);
-  }
+  const o = f.options('networkIsolation', value, OPTION_KEYS, 'an option of networkIsolation',
+    'an object { enabled?, clients?, clientNamespaces?, metricsScrapers?, metricsScraperNamespaces? }');
+  if (o === undefined) return f.list;
   f.boolean('networkIsolation.enabled', o.enabled);
   for (const k of OPTION_KEYS.slice(1)) labelSelectorRules(f, `networkIsolation.${k}`, o[k]);
   return f.list;

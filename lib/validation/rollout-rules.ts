@@ -96,12 +96,8 @@ const LOCKSTEP_KEYS = ['enabled', 'maxSkewPercent', 'maxUnavailablePercent', 'pa
 export function lockstepRules(value: unknown, rbg: unknown, roles: ReadonlyArray<{ readonly roleName: string; readonly replicas: unknown; readonly rollout: unknown }> = []): Finding[] {
   const f = new Findings();
   if (value === undefined) return f.list;
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    f.error('lockstep', value, 'must be an object { enabled?, maxSkewPercent?, maxUnavailablePercent?, partitionPercent? }');
-    return f.list;
-  }
-  const o = value as Record<string, unknown>;
-  for (const k of Object.keys(o)) if (!LOCKSTEP_KEYS.includes(k)) f.error(`lockstep.${k}`, o[k], `is not an option of lockstep (${LOCKSTEP_KEYS.join(', ')})`);
+  const o = f.options('lockstep', value, LOCKSTEP_KEYS, 'an option of lockstep', 'an object { enabled?, maxSkewPercent?, maxUnavailablePercent?, partitionPercent? }');
+  if (o === undefined) return f.list;
   f.boolean('lockstep.enabled', o.enabled);
   for (const k of LOCKSTEP_KEYS.slice(1)) if (o[k] !== undefined) f.integer(`lockstep.${k}`, o[k], 0, 100);
   if (rbg === RbgTarget.V0_4 && o.enabled !== false) {

@@ -16,14 +16,8 @@ const LABEL_VALUE_RULE = 'must be a label value: empty, or at most 63 characters
  */
 export function labelSelectorRules(f: Findings, field: string, value: unknown): void {
   if (value === undefined) return;
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    f.error(field, value, 'must be a label selector object { matchLabels?, matchExpressions? }, e.g. { matchLabels: { app: "web" } }');
-    return;
-  }
-  const s = value as Record<string, unknown>;
-  for (const k of Object.keys(s)) {
-    if (!SELECTOR_KEYS.includes(k)) f.error(`${field}.${k}`, s[k], `is not a label selector field (${SELECTOR_KEYS.join(', ')})`);
-  }
+  const s = f.options(field, value, SELECTOR_KEYS, 'a label selector field', 'a label selector object { matchLabels?, matchExpressions? }, e.g. { matchLabels: { app: "web" } }');
+  if (s === undefined) return;
   const labels = s.matchLabels;
   if (labels !== undefined) {
     if (labels === null || typeof labels !== 'object' || Array.isArray(labels)) {
@@ -43,14 +37,8 @@ export function labelSelectorRules(f: Findings, field: string, value: unknown): 
   }
   expressions.forEach((r: unknown, i) => {
     const at = `${field}.matchExpressions[${i}]`;
-    if (r === null || typeof r !== 'object' || Array.isArray(r)) {
-      f.error(at, r, 'must be { key, operator, values? }');
-      return;
-    }
-    const req = r as Record<string, unknown>;
-    for (const k of Object.keys(req)) {
-      if (!REQUIREMENT_KEYS.includes(k)) f.error(`${at}.${k}`, req[k], `is not a label requirement field (${REQUIREMENT_KEYS.join(', ')})`);
-    }
+    const req = f.options(at, r, REQUIREMENT_KEYS, 'a label requirement field', '{ key, operator, values? }');
+    if (req === undefined) return;
     if (!isLabelKey(req.key)) f.error(`${at}.key`, req.key, LABEL_KEY_RULE);
     if (!f.oneOf(`${at}.operator`, req.operator, Object.values(LabelSelectorOperator), 'a LabelSelectorOperator')) return;
     const needsValues = req.operator === LabelSelectorOperator.IN || req.operator === LabelSelectorOperator.NOT_IN;
