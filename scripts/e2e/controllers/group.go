@@ -60,14 +60,14 @@ func ParseGroup(u *unstructured.Unstructured, ns string) (*Group, error) {
 		}
 		r := &Role{Replicas: 1, Size: 1}
 		r.Name, _, _ = unstructured.NestedString(m, "name")
-		if n, found, _ := unstructured.NestedInt64(m, "replicas"); found {
-			r.Replicas = int(n)
+		if n, found := nestedInt(m, "replicas"); found {
+			r.Replicas = n
 		}
 		r.Deps, _, _ = unstructured.NestedStringSlice(m, "dependencies")
 		r.ScalingAdapter, _, _ = unstructured.NestedBool(m, "scalingAdapter", "enable")
 		for _, path := range [][]string{{"leaderWorkerPattern", "size"}, {"leaderWorkerSet", "size"}} {
-			if n, found, _ := unstructured.NestedInt64(m, path...); found && n > 0 {
-				r.Size = int(n)
+			if n, found := nestedInt(m, path...); found && n > 0 {
+				r.Size = n
 			}
 		}
 		r.WorkloadAPIVersion, _, _ = unstructured.NestedString(m, "workload", "apiVersion")
@@ -97,6 +97,24 @@ func ParseGroup(u *unstructured.Unstructured, ns string) (*Group, error) {
 		}
 	}
 	return g, nil
+}
+
+// nestedInt reads a whole number from an object read from the API server (int64) or decoded
+// from a manifest file (float64, as JSON numbers decode).
+func nestedInt(m map[string]any, path ...string) (int, bool) {
+	v, found, err := unstructured.NestedFieldNoCopy(m, path...)
+	if !found || err != nil {
+		return 0, false
+	}
+	switch n := v.(type) {
+	case int64:
+		return int(n), true
+	case float64:
+		if n == float64(int(n)) {
+			return int(n), true
+		}
+	}
+	return 0, false
 }
 
 func roleKind(cs []corev1.Container) string {

@@ -121,13 +121,15 @@ func (h *Harness) runGroup(ctx context.Context, t *Tree, u *unstructured.Unstruc
 			later = append(later, next...)
 		}
 		if len(later) > 0 && len(all) > 0 {
-			// Hold one Pod back: the gated roles must not exist while it is not Ready.
-			hold := all[len(all)-1]
-			if !h.markAll(ctx, st, all[:len(all)-1], res) {
+			// Hold one Pod back (with the rest of its instance when the role spans nodes: the
+			// controller gates the readiness of an instance's Pods on the whole instance): the
+			// gated roles must not exist while it is not Ready.
+			others, held := holdBack(st.g, all)
+			if !h.markAll(ctx, st, others, res) {
 				return
 			}
-			h.checkGate(ctx, st, later, hold, res)
-			if !h.markAll(ctx, st, []*corev1.Pod{hold}, res) {
+			h.checkGate(ctx, st, later, held[len(held)-1], res)
+			if !h.markAll(ctx, st, held, res) {
 				return
 			}
 		} else if !h.markAll(ctx, st, all, res) {
@@ -249,9 +251,18 @@ func (h *Harness) ownerChain(ctx context.Context, ns, self string, refs []metav1
 // waitRolePods waits until the controller has made every Pod of a role.
 func (h *Harness) waitRolePods(ctx context.Context, st *groupState, r *Role, timeout time.Duration) ([]*corev1.Pod, error) {
 	var pods []*corev1.Pod
+	var kubeletErr error
 	found := func(ctx context.Context) (bool, error) {
 		var err error
 		pods, err = h.groupPods(ctx, st, r)
+		if err == nil && r.Size > 1 && len(pods) < r.Pods() {
+			// An InstanceSet (v0.6) creates instance i+1 only once instance i is Ready: play the
+			// kubelet for the instances made so far. The last instance, which holds the Pod a
+			// gate check holds back, appears only after them.
+			if kubeletErr = h.markPods(ctx, st, completeInstances(r, pods)); kubeletErr != nil {
+				return false, kubeletErr
+			}
+		}
 		return err == nil && len(pods) >= r.Pods(), nil
 	}
 	var err error
@@ -259,6 +270,9 @@ func (h *Harness) waitRolePods(ctx context.Context, st *groupState, r *Role, tim
 		err = wait.PollUntilContextTimeout(ctx, 300*time.Millisecond, timeout, true, found)
 	} else if ok, _ := found(ctx); !ok {
 		err = fmt.Errorf("not there")
+	}
+	if kubeletErr != nil {
+		return pods, kubeletErr
 	}
 	if err != nil {
 		return pods, fmt.Errorf("after %s: %d of %d Pods of role %s; controller log: %s", timeout, len(pods), r.Pods(), r.Name, h.P.procLog("rbgs"))
@@ -450,16 +464,53 @@ func (h *Harness) workloadReady(ctx context.Context, st *groupState, r *Role) in
 }
 
 func (h *Harness) markAll(ctx context.Context, st *groupState, pods []*corev1.Pod, res *Results) bool {
+	if err := h.markPods(ctx, st, pods); err != nil {
+		return res.Fail("kubelet", errDetail(err), "write Ready status")
+	}
+	return true
+}
+
+// holdBack splits a level's Pods into those marked Ready before the gate check and those held
+// back: the last Pod, with the other Pods of its instance when its role spans nodes.
+func holdBack(g *Group, all []*corev1.Pod) (others, held []*corev1.Pod) {
+	last := all[len(all)-1]
+	r := g.RoleOf(last)
+	lastLaunch, _ := launchOf(last)
+	for _, p := range all {
+		l, _ := launchOf(p)
+		if p.UID == last.UID || (r != nil && r.Size > 1 && g.RoleOf(p) == r && l.DistInitAddr == lastLaunch.DistInitAddr) {
+			held = append(held, p)
+		} else {
+			others = append(others, p)
+		}
+	}
+	return others, held
+}
+
+// markPods writes Ready status for each Pod not marked yet and counts it for its role: first
+// the status of every Pod (the controller may gate a Pod's readiness on its whole instance),
+// then it waits for each to be Ready.
+func (h *Harness) markPods(ctx context.Context, st *groupState, pods []*corev1.Pod) error {
 	for _, p := range pods {
-		if err := h.markReady(ctx, p); err != nil {
-			return res.Fail("kubelet", errDetail(err), "write Ready status of Pod %s", p.Name)
+		if !st.readyUID[string(p.UID)] {
+			if err := h.markReady(ctx, p, false); err != nil {
+				return fmt.Errorf("write status of Pod %s: %w", p.Name, err)
+			}
+		}
+	}
+	for _, p := range pods {
+		if st.readyUID[string(p.UID)] {
+			continue
+		}
+		if err := h.markReady(ctx, p, true); err != nil {
+			return fmt.Errorf("write Ready status of Pod %s: %w", p.Name, err)
 		}
 		if r := st.g.RoleOf(p); r != nil {
 			st.ready[r.Name]++
 		}
 		st.readyUID[string(p.UID)] = true
 	}
-	return true
+	return nil
 }
 
 // ipFor gives each Pod its own loopback address 127.0.1.1, 127.0.1.2, ...
@@ -478,7 +529,7 @@ func (h *Harness) ipFor(uid types.UID) string {
 // would once the containers run and pass their readiness probes: phase Running, a loopback
 // pod IP, running container statuses, and the Ready condition (true only when every readiness
 // gate's condition is true, as the kubelet computes it).
-func (h *Harness) markReady(ctx context.Context, pod *corev1.Pod) error {
+func (h *Harness) markReady(ctx context.Context, pod *corev1.Pod, untilReady bool) error {
 	pods := h.P.Kube.CoreV1().Pods(pod.Namespace)
 	if pod.Spec.NodeName == "" {
 		err := pods.Bind(ctx, &corev1.Binding{
@@ -489,7 +540,7 @@ func (h *Harness) markReady(ctx context.Context, pod *corev1.Pod) error {
 			return fmt.Errorf("bind Pod %s to Node %s: %w", pod.Name, NodeName, err)
 		}
 	}
-	return wait.PollUntilContextTimeout(ctx, 300*time.Millisecond, h.Timeout, true, func(ctx context.Context) (bool, error) {
+	write := func(ctx context.Context) (bool, error) {
 		ready := false
 		err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
 			cur, err := pods.Get(ctx, pod.Name, metav1.GetOptions{})
@@ -536,7 +587,12 @@ func (h *Harness) markReady(ctx context.Context, pod *corev1.Pod) error {
 			return false, err
 		}
 		return ready, nil
-	})
+	}
+	if !untilReady {
+		_, err := write(ctx)
+		return err
+	}
+	return wait.PollUntilContextTimeout(ctx, 300*time.Millisecond, h.Timeout, true, write)
 }
 
 func setCondition(s *corev1.PodStatus, t corev1.PodConditionType, v bool, now metav1.Time) {

@@ -9,6 +9,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
@@ -48,12 +49,20 @@ func launchOf(pod *corev1.Pod) (Launch, bool) {
 	return Launch{}, false
 }
 
-// unexercisable names the roles of a tree whose workload API is not served by this control
-// plane (v0.4's leader/worker roles run as LeaderWorkerSets, whose CRD and controller, LWS, are
-// not part of this e2e): such a tree cannot be reconciled here, and says so instead of passing.
+// unexercisable says why a tree cannot be reconciled on this control plane, if it cannot: a
+// role whose workload API is not served (v0.4 runs leader/worker roles as LeaderWorkerSets,
+// whose CRD and controller, LWS, are not part of this e2e), or gang scheduling, for which the
+// controllers make a PodGroup of a scheduler (scheduler-plugins or Volcano) whose CRD is not
+// here either (the controller then makes no workload: "scheduling plugin ... not ready"). Such
+// a tree says so instead of passing.
 func (h *Harness) unexercisable(t *Tree) []string {
 	var out []string
 	for _, u := range t.Groups {
+		if gvk, ok := podGroupOf(u); ok {
+			if _, err := h.P.mapping(gvk); err != nil {
+				out = append(out, fmt.Sprintf("group %s asks for gang scheduling, for which the controller makes a %s (%s), which this control plane does not serve", u.GetName(), gvk.Kind, gvk.GroupVersion()))
+			}
+		}
 		g, err := ParseGroup(u, "")
 		if err != nil {
 			continue
@@ -72,6 +81,23 @@ func (h *Harness) unexercisable(t *Tree) []string {
 		}
 	}
 	return out
+}
+
+// podGroupOf is the PodGroup kind the controller makes for a gang-scheduled group: v0.7's
+// annotation (with the controller's default --scheduler-name, scheduler-plugins), or v1alpha1's
+// spec.podGroupPolicy (kubeScheduling: scheduler-plugins, volcanoScheduling: Volcano).
+func podGroupOf(u *unstructured.Unstructured) (schema.GroupVersionKind, bool) {
+	plugins := schema.GroupVersionKind{Group: "scheduling.x-k8s.io", Version: "v1alpha1", Kind: "PodGroup"}
+	if u.GetAnnotations()["rbg.workloads.x-k8s.io/group-gang-scheduling"] == "true" {
+		return plugins, true
+	}
+	if _, found, _ := unstructured.NestedMap(u.Object, "spec", "podGroupPolicy", "volcanoScheduling"); found {
+		return schema.GroupVersionKind{Group: "scheduling.volcano.sh", Version: "v1beta1", Kind: "PodGroup"}, true
+	}
+	if _, found, _ := unstructured.NestedMap(u.Object, "spec", "podGroupPolicy"); found {
+		return plugins, true
+	}
+	return schema.GroupVersionKind{}, false
 }
 
 // instance is one multi-node instance as the Pods see it: the leader address they were given
@@ -117,6 +143,18 @@ func servingPods(r *Role, pods []*corev1.Pod) []*corev1.Pod {
 	var out []*corev1.Pod
 	for _, p := range pods {
 		if l, ok := launchOf(p); ok && l.NodeRank == "0" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// completeInstances are the Pods of the instances of which the controller has made every Pod.
+func completeInstances(r *Role, pods []*corev1.Pod) []*corev1.Pod {
+	ins, _ := instancesOf(pods)
+	var out []*corev1.Pod
+	for _, p := range pods {
+		if l, ok := launchOf(p); ok && len(ins[l.DistInitAddr].pods) == r.Size {
 			out = append(out, p)
 		}
 	}
