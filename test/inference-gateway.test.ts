@@ -2,7 +2,7 @@
 import { Chart, Duration, Testing } from 'cdk8s';
 import { tutorialGroup } from '../examples/tutorial';
 import { EndpointPickerFailureMode, InferenceGatewayOptions, InferencePoolApi, PdServingGroupProps, RbgTarget } from '../lib';
-import { errorLines, strictSynth } from './support/check';
+import { errorLines, strictSynth, warningLines } from './support/check';
 import { validateManifests } from './schema/strict-schema';
 import { container, findObject, Manifest } from './util';
 
@@ -152,5 +152,28 @@ describe('gateway rules', () => {
     expect(errorLines(chart)).toEqual([
       'test/pd/InferenceGateway exposeThroughInferenceGateway=2: is called more than once on this group; it emits one InferencePool and one HTTPRoute named after the group: call it once',
     ]);
+  });
+});
+
+describe('inference gateway and network isolation', () => {
+  const warnings = (options: InferenceGatewayOptions, overrides: Partial<PdServingGroupProps> = {}): string[] => {
+    const chart = new Chart(Testing.app(), 'c', { namespace: 'llm' });
+    tutorialGroup(chart, overrides).exposeThroughInferenceGateway(options);
+    return warningLines(chart).filter((w) => w.includes('clientNamespaces'));
+  };
+
+  test('a Gateway in another namespace than the group, with the default clients, gets a warning naming networkIsolation.clientNamespaces', () => {
+    // GIVEN the group in llm and the Gateway in gateway-system WHEN isolation keeps its default clients
+    // THEN the user is told the router's NetworkPolicy shuts the Gateway's proxy out
+    expect(warnings({ gateway: 'g', gatewayNamespace: 'gateway-system' })).toEqual([
+      expect.stringContaining('networkIsolation.clientNamespaces=unset: keeps the router\'s NetworkPolicy to clients of the group\'s namespace, which shuts out the Gateway\'s proxy in namespace gateway-system'),
+    ]);
+  });
+
+  test('no warning for a Gateway in the group\'s namespace, with clientNamespaces set, or without NetworkPolicies', () => {
+    expect(warnings({ gateway: 'g' })).toEqual([]);
+    expect(warnings({ gateway: 'g', gatewayNamespace: 'llm' })).toEqual([]);
+    expect(warnings({ gateway: 'g', gatewayNamespace: 'gateway-system' }, { networkIsolation: { clientNamespaces: {} } })).toEqual([]);
+    expect(warnings({ gateway: 'g', gatewayNamespace: 'gateway-system' }, { networkIsolation: { enabled: false } })).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@
 import { Chart, Duration, Testing } from 'cdk8s';
 import { tutorialGroup } from '../examples/tutorial';
 import { MonitorKind, PdServingGroupProps, RbgTarget } from '../lib';
-import { errorLines, strictSynth } from './support/check';
+import { errorLines, strictSynth, warningLines } from './support/check';
 import { validateManifests } from './schema/strict-schema';
 import { container, findObject, Manifest, podTemplate } from './util';
 
@@ -188,5 +188,24 @@ describe('monitoring rules', () => {
       'test/pd/Monitoring scrapeRouter="no"',
     ]);
     expect(lines[0]).toMatch(/must be MonitorKind.POD_MONITOR or MonitorKind.SERVICE_MONITOR/);
+  });
+});
+
+describe('monitoring and network isolation', () => {
+  const warnings = (overrides: Partial<PdServingGroupProps>): string[] => {
+    const chart = Testing.chart();
+    tutorialGroup(chart, overrides).enableMonitoring();
+    return warningLines(chart).filter((w) => w.includes('metricsScrapers'));
+  };
+
+  test('a monitored group whose NetworkPolicies admit no scraper gets a warning naming networkIsolation.metricsScrapers', () => {
+    // GIVEN the default isolation (no metricsScrapers) WHEN monitoring is enabled
+    // THEN the user is told Prometheus cannot reach the metrics ports
+    expect(warnings({})).toEqual([expect.stringContaining('networkIsolation.metricsScrapers=unset: names no pod, so the group\'s NetworkPolicies deny Prometheus')]);
+  });
+
+  test('no warning once scrapers are named, or without NetworkPolicies', () => {
+    expect(warnings({ networkIsolation: { metricsScrapers: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } } })).toEqual([]);
+    expect(warnings({ networkIsolation: { enabled: false } })).toEqual([]);
   });
 });

@@ -8,7 +8,7 @@
  * `inference.networking.k8s.io/v1`, v1.4.0 for `inference.networking.x-k8s.io/v1alpha2`,
  * gateway-api v1.6.1 for HTTPRoute).
  */
-import { ApiObject, Duration, Lazy } from 'cdk8s';
+import { ApiObject, Chart, Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { copyArray } from '../util/copy';
 import { durationSeconds } from '../util/duration';
@@ -200,6 +200,9 @@ export class InferenceGateway extends Construct {
       requestTimeout: p.requestTimeout,
       repeatedCalls: this.repeated,
       groupServiceName: group.name,
+      // The Gateway's proxy runs beside the Gateway; the router's policy admits the group's namespace unless told otherwise.
+      gatewayDenied: group.networkPolicies.length > 0 && group._isolation.clientNamespaces === undefined
+        && p.gatewayNamespace !== undefined && p.gatewayNamespace !== Chart.of(group).namespace,
     }));
   }
 

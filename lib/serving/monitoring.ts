@@ -164,6 +164,7 @@ export class GroupMonitoring extends Construct {
       scrapeRouter: p.scrapeRouter,
       repeatedCalls: this.repeated,
       servers: [group.prefill, group.decode].map((r) => ({ roleName: r.roleName, enableMetrics: r.options.enableMetrics })),
+      scrapingDenied: group.networkPolicies.length > 0 && group._isolation.metricsScrapers === undefined,
     }));
   }
 

@@ -215,6 +215,8 @@ export class PdServingGroup extends Construct {
   public readonly service: k8s.KubeService;
   /** The NetworkPolicies of the group (router, prefill, decode), empty when isolation is off. */
   public readonly networkPolicies: k8s.KubeNetworkPolicy[];
+  /** @internal The isolation options the policies are built from (valid ones; `{}` by default). */
+  public readonly _isolation: NetworkIsolationOptions;
   /** Placement of the group (a frozen copy of the prop; defaults are not filled in). */
   public readonly placement?: PlacementOptions;
   /** The CoordinatedPolicy of an RBG v0.7 group with lockstep rollout, if any. */
@@ -295,7 +297,8 @@ export class PdServingGroup extends Construct {
     const isolation = copyNetworkIsolation(p.networkIsolation);
     const isolationFindings = networkIsolationRules(isolation);
     // Invalid options are reported at synth; the policies are built from valid ones only.
-    this.networkPolicies = GroupNetworkPolicies._forGroup(this, isolationFindings.length === 0 && isolation !== undefined ? isolation : {});
+    this._isolation = isolationFindings.length === 0 && isolation !== undefined ? isolation : {};
+    this.networkPolicies = GroupNetworkPolicies._forGroup(this, this._isolation);
     const requestedRbg = p.rbg;
     addRules(this, () => {
       const f = new Findings();

@@ -28,6 +28,8 @@ export interface GatewayState {
   readonly repeatedCalls: number;
   /** Name of the group's own Service (the router's ClusterIP Service). */
   readonly groupServiceName: string;
+  /** True when the group's NetworkPolicies admit no client from the Gateway's namespace. */
+  readonly gatewayDenied: boolean;
 }
 
 /**
@@ -81,6 +83,9 @@ export function gatewayRules(s: GatewayState): Finding[] {
     if (!(seconds >= 1 && seconds <= MAX_TIMEOUT_SECONDS)) {
       f.error('requestTimeout', shownDuration(s.requestTimeout), `must be a cdk8s Duration of whole seconds from 1 to ${MAX_TIMEOUT_SECONDS}, e.g. Duration.minutes(10)`);
     }
+  }
+  if (s.gatewayDenied) {
+    f.warn('networkIsolation.clientNamespaces', undefined, `keeps the router's NetworkPolicy to clients of the group's namespace, which shuts out the Gateway's proxy in namespace ${String(s.gatewayNamespace)}; select that namespace (or {} for every namespace)`);
   }
   return f.list;
 }

@@ -20,6 +20,8 @@ export interface MonitoringState {
   readonly repeatedCalls: number;
   /** The servers scraped at `/metrics`. */
   readonly servers: ReadonlyArray<{ readonly roleName: string; readonly enableMetrics: unknown }>;
+  /** True when the group's NetworkPolicies admit no metrics scraper. */
+  readonly scrapingDenied: boolean;
 }
 
 /**
@@ -44,6 +46,9 @@ export function monitoringRules(s: MonitoringState): Finding[] {
     if (r.enableMetrics === false) {
       f.error(`${r.roleName}.enableMetrics`, false, `must stay on with enableMonitoring: the monitor scrapes /metrics of the ${r.roleName} servers, which SGLang only serves with --enable-metrics`);
     }
+  }
+  if (s.scrapingDenied) {
+    f.warn('networkIsolation.metricsScrapers', undefined, 'names no pod, so the group\'s NetworkPolicies deny Prometheus the ports the monitor scrapes; select its pods (and their namespaces in metricsScraperNamespaces)');
   }
   return f.list;
 }
