@@ -1,5 +1,5 @@
 import { ApiObject } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-28';
+import { k8s } from '../rbg/k8s';
 import { Construct } from 'constructs';
 import { GpuProfile } from '../model/gpu-profile';
 import { RdmaProfile } from '../model/rdma-profile';
@@ -186,7 +186,7 @@ export class PdServingGroup extends Construct {
   /** The RoleBasedGroup API object. */
   public readonly resource: ApiObject;
   /** The client Service in front of the router. */
-  public readonly service: k8s.KubeService;
+  public readonly service: ApiObject;
 
   /**
    * Defines the group: its three roles, the RoleBasedGroup and the client Service. Bad props fail

@@ -13,8 +13,9 @@ type AppRule = (root: IConstruct) => readonly ValidationProblem[];
 
 const producers = new WeakMap<IConstruct, Producer[]>();
 /**
- * True while `collectProblems` walks a tree: it runs our rules itself (structured), so the
- * validations registered with cdk8s stand aside and `node.validate()` yields only the app's own.
+ * True while `collectProblems` walks a tree (it runs our rules itself, structured) and while
+ * `synthesize()` writes a tree that `collectProblems` has just passed: the validations registered
+ * with cdk8s then stand aside, and `node.validate()` yields only the app's own.
  */
 let collecting = false;
 const appRules = new WeakMap<IConstruct, Map<string, AppRule>>();
@@ -55,6 +56,21 @@ export function addAppRule(scope: IConstruct, id: string, rule: AppRule): void {
     });
   }
   if (!rules.has(id)) rules.set(id, rule);
+}
+
+/**
+ * Runs `write` (an `app.synth()`) with our cdk8s validations standing aside: for a tree that
+ * `collectProblems` found free of errors just before, with nothing changed in between, running
+ * every rule again would only double the synth time. The app's own validations still run.
+ * @internal
+ */
+export function withRulesPassed<T>(write: () => T): T {
+  collecting = true;
+  try {
+    return write();
+  } finally {
+    collecting = false;
+  }
 }
 
 /** Every finding of one construct's own rules, errors and warnings. */
