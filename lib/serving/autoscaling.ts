@@ -3,8 +3,8 @@
  * target is the RoleBasedGroupScalingAdapter the RBG controller creates for the role, and the
  * metric it scales on.
  *
- * The HPA is built with cdk8s-plus-28's generated autoscaling/v2 class
- * (`k8s.KubeHorizontalPodAutoscalerV2`), so its shape is checked by `tsc`.
+ * The HPA is built with the generated autoscaling/v2 class (`k8s.KubeHorizontalPodAutoscalerV2`,
+ * from imports/k8s), so its shape is checked by `tsc`.
  */
 import { ApiObject, Duration, Lazy } from 'cdk8s';
 import { k8s } from '../rbg/k8s';

@@ -73,9 +73,31 @@ export function withRulesPassed<T>(write: () => T): T {
   }
 }
 
+/** Findings per construct while `whileUnchanged` runs; undefined otherwise. */
+let unchanged: WeakMap<IConstruct, Finding[]> | undefined;
+
+/**
+ * Runs `fn` (which must not change the tree) with each construct's findings computed once and
+ * reused: `synthesize()` checks the tree, writes it and reports its warnings from one pass.
+ * @internal
+ */
+export function whileUnchanged<T>(fn: () => T): T {
+  if (unchanged !== undefined) return fn();
+  unchanged = new WeakMap();
+  try {
+    return fn();
+  } finally {
+    unchanged = undefined;
+  }
+}
+
 /** Every finding of one construct's own rules, errors and warnings. */
 function findingsOf(construct: IConstruct): Finding[] {
-  return (producers.get(construct) ?? []).flatMap((p) => [...p()]);
+  const known = unchanged?.get(construct);
+  if (known !== undefined) return known;
+  const found = (producers.get(construct) ?? []).flatMap((p) => [...p()]);
+  unchanged?.set(construct, found);
+  return found;
 }
 
 /** True when `construct` has rules of this library. */
