@@ -1,6 +1,5 @@
 import { App, Chart } from 'cdk8s';
-import { PercentOrAbsolute } from 'cdk8s-plus-28';
-import { RbgTarget } from '../lib';
+import { RbgTarget, RolloutBudget } from '../lib';
 import { tutorialGroup } from './tutorial';
 
 /**
@@ -12,8 +11,8 @@ export function lockstepRollout(app: App): Chart {
   const chart = new Chart(app, 'lockstep-rollout');
   tutorialGroup(chart, {
     rbg: RbgTarget.V0_6,
-    prefill: { replicas: 2, rolloutStrategy: { maxUnavailable: PercentOrAbsolute.percent(50) } },
-    decode: { replicas: 1, rolloutStrategy: { maxSurge: PercentOrAbsolute.absolute(1), maxUnavailable: PercentOrAbsolute.absolute(0) } },
+    prefill: { replicas: 2, rolloutStrategy: { maxUnavailable: RolloutBudget.percent(50) } },
+    decode: { replicas: 1, rolloutStrategy: { maxSurge: RolloutBudget.absolute(1), maxUnavailable: RolloutBudget.absolute(0) } },
     lockstep: { maxSkewPercent: 20 },
     cluster: { nodes: 1 },
   });

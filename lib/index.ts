@@ -65,6 +65,7 @@ export type { SchedulerPluginsGangOptions, VolcanoGangOptions } from './serving/
 
 // Rollout: per-role rolling updates and lockstep of prefill and decode.
 export { DEFAULT_LOCKSTEP_MAX_SKEW_PERCENT, LOCKSTEP_POLICY_NAME } from './serving/rollout';
+export { RolloutBudget } from './serving/rollout-budget';
 export type { LockstepRolloutOptions, RolloutStrategyOptions } from './serving/rollout';
 
 // Validation and reporting.

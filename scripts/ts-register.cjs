@@ -14,7 +14,7 @@
  *    modification time instead, so a run does not even read them. `npm ci` warms the cache (`prepare` runs
  *    `node scripts/ts-register.cjs --warm`); without it the first run takes about a second more.
  * 2. Compiles the big modules (everything under node_modules and imports/) with a V8 code cache
- *    kept in the same directory, so that cdk8s-plus-28's 2.7 MB of generated Kubernetes types and
+ *    kept in the same directory, so that cdk8s' own modules (and its yaml library) and
  *    the RoleBasedGroup types are not parsed again on every run. The cache is per Node version
  *    and V8 flags (V8 rejects a cache made with others; it is then rebuilt).
  * 3. Reads ASCII-only sources as latin1, which is much cheaper than UTF-8 decoding for
@@ -234,14 +234,13 @@ if (process.setSourceMapsEnabled) process.setSourceMapsEnabled(true);
 
 /**
  * `node scripts/ts-register.cjs --warm` (run by `npm ci` through `prepare`): transpiles the
- * generated imports/ and loads them with cdk8s and cdk8s-plus-28, so that the first
+ * generated imports/ and loads them with cdk8s, so that the first
  * `npm run synth` after a fresh install already finds both caches.
  */
 if (require.main === module && process.argv.includes('--warm')) {
   require('cdk8s');
-  require('cdk8s-plus-28');
   for (const f of fs.readdirSync(IMPORTS).sort()) {
-    if (f.endsWith('.ts')) require(path.join(IMPORTS, f));
+    if (f.endsWith('.ts') && !f.endsWith('.d.ts')) require(path.join(IMPORTS, f));
   }
 }
 

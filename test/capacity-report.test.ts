@@ -1,8 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Testing } from 'cdk8s';
+import { App, Testing } from 'cdk8s';
 import { SglangPdChart } from '../main';
 import { CapacityReport, SglangPdValidationError, synthesize } from '../lib';
+import { addRules } from '../lib/validation/register';
 
 describe('capacity report of the default app (Qwen3-32B 2P1D TP=2 on L20 48 GB)', () => {
   // GIVEN the default app
@@ -63,4 +64,27 @@ test('synthesize writes nothing when validation fails', () => {
   chart.group.decode.addEnv('1BAD', 'x');
   expect(() => synthesize(app, { log: () => undefined })).toThrow(SglangPdValidationError);
   expect(fs.readdirSync(app.outdir)).toEqual([]);
+});
+
+test('synthesize runs each rule once, and a plain app.synth() still runs them', () => {
+  // GIVEN the default app and a construct of it with one counting rule of ours
+  const counted = (): { app: App; runs: () => number } => {
+    const app = Testing.app();
+    const chart = new SglangPdChart(app, 'c');
+    let n = 0;
+    addRules(chart.group, () => {
+      n++;
+      return [];
+    });
+    return { app, runs: () => n };
+  };
+  // WHEN it is written with synthesize() THEN the rule ran once (the check before writing)
+  const viaSynthesize = counted();
+  synthesize(viaSynthesize.app, { log: () => undefined });
+  expect(viaSynthesize.runs()).toBe(1);
+  // WHEN it is written with cdk8s' own app.synth() THEN the rule ran too (cdk8s validates the
+  // app once, and once more for each chart it writes)
+  const viaCdk8s = counted();
+  viaCdk8s.app.synth();
+  expect(viaCdk8s.runs()).toBe(2);
 });

@@ -29,7 +29,7 @@ const ROOT = path.resolve(__dirname, '..');
 const CONSUMER_SRC = path.join(ROOT, 'examples', 'consumer-app');
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const TSC = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-const PEERS = ['cdk8s', 'cdk8s-plus-28', 'constructs'];
+const PEERS = ['cdk8s', 'constructs'];
 const REPO_PKG = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
   name: string; version: string; license: string; scripts: Record<string, string>; devDependencies: Record<string, string>;
 };
@@ -169,7 +169,7 @@ describe('the tarball', () => {
     }
   });
 
-  test('cdk8s, cdk8s-plus-28 and constructs are peer dependencies, resolved from the app, in range', () => {
+  test('cdk8s and constructs are the peer dependencies, resolved from the app, in range', () => {
     const installed = JSON.parse(fs.readFileSync(path.join(app, 'node_modules', REPO_PKG.name, 'package.json'), 'utf8'));
     expect(Object.keys(installed.peerDependencies ?? {}).sort()).toEqual(PEERS);
     expect(installed.dependencies ?? {}).toEqual({});

@@ -1,9 +1,8 @@
 /* Lockstep rollout of prefill and decode (CoordinatedPolicy / spec.coordination) and per-role rollout strategies. */
 import { Chart, Testing } from 'cdk8s';
-import { PercentOrAbsolute } from 'cdk8s-plus-28';
 import { lockstepRollout } from '../examples/lockstep-rollout';
 import { tutorialGroup } from '../examples/tutorial';
-import { LOCKSTEP_POLICY_NAME, PdServingGroupProps, RbgTarget, validate } from '../lib';
+import { LOCKSTEP_POLICY_NAME, PdServingGroupProps, RbgTarget, RolloutBudget, validate } from '../lib';
 import { errorLines, strictSynth, warningLines } from './support/check';
 import { validateManifests } from './schema/strict-schema';
 import { findObject, findRole, Manifest } from './util';
@@ -77,12 +76,12 @@ describe('lockstep rollout per controller release', () => {
     expect(problems({ lockstep: { maxUnavailablePercent: 50 } })).toEqual([
       "test/pd lockstep.maxUnavailablePercent=50: is 0 pods of decode's 1 replica(s) (rounded down) and decode has no maxSurge: its update would never take a step; raise it or give decode a rolloutStrategy.maxSurge",
     ]);
-    expect(problems({ lockstep: { maxUnavailablePercent: 50 }, decode: { replicas: 1, rolloutStrategy: { maxSurge: PercentOrAbsolute.absolute(1) } } })).toEqual([]);
+    expect(problems({ lockstep: { maxUnavailablePercent: 50 }, decode: { replicas: 1, rolloutStrategy: { maxSurge: RolloutBudget.absolute(1) } } })).toEqual([]);
   });
 });
 
 describe('per-role rollout strategy', () => {
-  const budget = { maxUnavailable: PercentOrAbsolute.percent(25), maxSurge: PercentOrAbsolute.absolute(1), partition: PercentOrAbsolute.absolute(1) };
+  const budget = { maxUnavailable: RolloutBudget.percent(25), maxSurge: RolloutBudget.absolute(1), partition: RolloutBudget.absolute(1) };
 
   test.each(RbgTarget.ALL.map((t) => [t.release, t] as const))('%s: rolloutStrategy as the CRD types it', (_release, target) => {
     const manifests = synth({ rbg: target, prefill: { replicas: 2, rolloutStrategy: budget } });
@@ -93,30 +92,35 @@ describe('per-role rollout strategy', () => {
   });
 
   test('maxUnavailable and maxSurge both 0 (after rounding) is refused as the controller refuses it', () => {
-    expect(problems({ decode: { replicas: 1, rolloutStrategy: { maxUnavailable: PercentOrAbsolute.percent(50) } } })).toEqual([
+    expect(problems({ decode: { replicas: 1, rolloutStrategy: { maxUnavailable: RolloutBudget.percent(50) } } })).toEqual([
       'test/pd/decode rolloutStrategy.maxUnavailable="50%": is 0 of 1 replica(s) while maxSurge is 0: the RBG controller refuses the role ("maxUnavailable may not be 0 when maxSurge is 0"); allow at least one unavailable or surge pod',
     ]);
     // maxSurge rounds up: 10 % of 1 replica is one surge pod
-    expect(problems({ decode: { replicas: 1, rolloutStrategy: { maxUnavailable: PercentOrAbsolute.absolute(0), maxSurge: PercentOrAbsolute.percent(10) } } })).toEqual([]);
+    expect(problems({ decode: { replicas: 1, rolloutStrategy: { maxUnavailable: RolloutBudget.absolute(0), maxSurge: RolloutBudget.percent(10) } } })).toEqual([]);
   });
 
   test('a percentage partition is refused on v0.4; a partition holding back every pod warns', () => {
-    expect(problems({ rbg: RbgTarget.V0_4, prefill: { replicas: 2, rolloutStrategy: { partition: PercentOrAbsolute.percent(50) } } })).toEqual([
-      'test/pd/prefill rolloutStrategy.partition="50%": must be absolute on RBG v0.4 (its CRD types the partition as an integer); use PercentOrAbsolute.absolute(n)',
+    expect(problems({ rbg: RbgTarget.V0_4, prefill: { replicas: 2, rolloutStrategy: { partition: RolloutBudget.percent(50) } } })).toEqual([
+      'test/pd/prefill rolloutStrategy.partition="50%": must be absolute on RBG v0.4 (its CRD types the partition as an integer); use RolloutBudget.absolute(n)',
     ]);
-    const chart = chartOf({ prefill: { replicas: 2, rolloutStrategy: { partition: PercentOrAbsolute.absolute(2) } } });
+    const chart = chartOf({ prefill: { replicas: 2, rolloutStrategy: { partition: RolloutBudget.absolute(2) } } });
     expect(validate(chart).errors).toEqual([]);
     expect(warningLines(chart)).toContain('test/pd/prefill rolloutStrategy.partition=2: holds back all 2 replica(s): no pod of the role is updated until it is lowered');
   });
 
   test('values that are not whole counts or percentages are refused', () => {
     expect(problems({
-      router: { rolloutStrategy: { maxSurge: '25%' as any, maxUnavailable: PercentOrAbsolute.percent(12.5), partition: PercentOrAbsolute.absolute(-1), paused: true } as any },
+      router: { rolloutStrategy: { maxSurge: '25%' as any, maxUnavailable: RolloutBudget.percent(12.5), partition: RolloutBudget.absolute(-1), paused: true } as any },
     })).toEqual([
       'test/pd/router rolloutStrategy.paused=true: is not a field of rolloutStrategy (maxUnavailable, maxSurge, partition)',
       'test/pd/router rolloutStrategy.maxUnavailable="12.5%": must be a whole percentage from 0% to 100% (the controller reads percentages with integer parsing)',
-      'test/pd/router rolloutStrategy.maxSurge="25%": must be PercentOrAbsolute.absolute(n) or PercentOrAbsolute.percent(p) (from cdk8s-plus-28)',
+      'test/pd/router rolloutStrategy.maxSurge="25%": must be RolloutBudget.absolute(n) or RolloutBudget.percent(p)',
       'test/pd/router rolloutStrategy.partition=-1: must be a whole number of pods, at least 0',
     ]);
   });
+});
+
+test('GIVEN RolloutBudget values WHEN written THEN as the int-or-percent the manifest holds', () => {
+  expect([RolloutBudget.absolute(1), RolloutBudget.percent(25), RolloutBudget.percent(0)].map(String)).toEqual(['1', '25%', '0%']);
+  expect(Object.isFrozen(RolloutBudget.percent(5))).toBe(true);
 });

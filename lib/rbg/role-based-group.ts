@@ -6,7 +6,7 @@
  * shape (field names, required fields, nesting) against that release's CRD.
  */
 import { ApiObject, ApiObjectMetadata, Lazy } from 'cdk8s';
-import type { k8s } from 'cdk8s-plus-28';
+import type { k8s } from './k8s';
 import { Construct } from 'constructs';
 import type * as v04 from '../../imports/rbgv04-workloads.x-k8s.io';
 import type * as v06 from '../../imports/rbgv06-workloads.x-k8s.io';

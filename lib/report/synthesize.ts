@@ -4,7 +4,7 @@ import { App } from 'cdk8s';
 import { PdServingGroup } from '../serving/pd-serving-group';
 import { QwenModelVolume } from '../storage/qwen-model-volume';
 import { SglangPdValidationError, ValidationProblem, formatProblem } from '../validation/problem';
-import { collectProblems, collectWarnings } from '../validation/register';
+import { collectProblems, collectWarnings, whileUnchanged, withRulesPassed } from '../validation/register';
 import { CapacityReport } from './capacity-report';
 
 /**
@@ -37,6 +37,11 @@ export interface SynthesizeOptions {
  * @returns the capacity report of every group, in construct order
  */
 export function synthesize(app: App, options: SynthesizeOptions = {}): CapacityReport[] {
+  // Checked, written and reported from one pass of the rules: nothing here changes the tree.
+  return whileUnchanged(() => checkAndWrite(app, options));
+}
+
+function checkAndWrite(app: App, options: SynthesizeOptions): CapacityReport[] {
   const reportFile = options?.reportFile ?? 'capacity-report.md';
   const optionProblems = reportFileProblems(app, reportFile);
   const { errors } = collectProblems(app);
@@ -51,7 +56,8 @@ export function synthesize(app: App, options: SynthesizeOptions = {}): CapacityR
     delete process.env.CDK8S_DISABLE_SORT;
   }
   try {
-    app.synth();
+    // Nothing runs between the check above and the write: our rules need not run again.
+    withRulesPassed(() => app.synth());
   } finally {
     if (disableSort !== undefined) process.env.CDK8S_DISABLE_SORT = disableSort;
   }

@@ -3,11 +3,11 @@
  * target is the RoleBasedGroupScalingAdapter the RBG controller creates for the role, and the
  * metric it scales on.
  *
- * The HPA is built with cdk8s-plus-28's generated autoscaling/v2 class
- * (`k8s.KubeHorizontalPodAutoscalerV2`), so its shape is checked by `tsc`.
+ * The HPA is built with the generated autoscaling/v2 class (`k8s.KubeHorizontalPodAutoscalerV2`,
+ * from imports/k8s), so its shape is checked by `tsc`.
  */
-import { Duration, Lazy } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-28';
+import { ApiObject, Duration, Lazy } from 'cdk8s';
+import { k8s } from '../rbg/k8s';
 import { Construct } from 'constructs';
 import { durationSeconds } from '../util/duration';
 import { autoscalingRules } from '../validation/autoscaling-rules';
@@ -76,7 +76,7 @@ export class RoleAutoscaler extends Construct {
   /** Name of the scaling adapter the HPA targets (and of the HPA). */
   public readonly scalingAdapterName: string;
   /** The HorizontalPodAutoscaler API object. */
-  public readonly resource: k8s.KubeHorizontalPodAutoscalerV2;
+  public readonly resource: ApiObject;
 
   private readonly props: RoleAutoscalerProps;
 

@@ -8,7 +8,7 @@
  * every emitted object against the pinned CRD (prometheus-operator v0.93.0).
  */
 import { ApiObject, Duration, Lazy } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-28';
+import { k8s } from '../rbg/k8s';
 import { Construct } from 'constructs';
 import { copyMap } from '../util/copy';
 import { durationSeconds } from '../util/duration';
@@ -124,7 +124,7 @@ export class GroupMonitoring extends Construct {
   /** The PodMonitor or ServiceMonitor. */
   public readonly monitor: ApiObject;
   /** The metrics Service, with `MonitorKind.SERVICE_MONITOR`. */
-  public readonly metricsService?: k8s.KubeService;
+  public readonly metricsService?: ApiObject;
 
   private readonly props: GroupMonitoringProps;
   private repeated = 0;

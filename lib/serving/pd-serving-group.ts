@@ -1,5 +1,5 @@
 import { ApiObject } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-28';
+import { k8s } from '../rbg/k8s';
 import { Construct } from 'constructs';
 import { GpuProfile } from '../model/gpu-profile';
 import { RdmaProfile } from '../model/rdma-profile';
@@ -212,9 +212,9 @@ export class PdServingGroup extends Construct {
   /** The RoleBasedGroup API object. */
   public readonly resource: ApiObject;
   /** The client Service in front of the router. */
-  public readonly service: k8s.KubeService;
+  public readonly service: ApiObject;
   /** The NetworkPolicies of the group (router, prefill, decode), empty when isolation is off. */
-  public readonly networkPolicies: k8s.KubeNetworkPolicy[];
+  public readonly networkPolicies: ApiObject[];
   /** @internal The isolation options the policies are built from (valid ones; `{}` by default). */
   public readonly _isolation: NetworkIsolationOptions;
   /** Placement of the group (a frozen copy of the prop; defaults are not filled in). */

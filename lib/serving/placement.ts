@@ -1,4 +1,4 @@
-import { k8s } from 'cdk8s-plus-28';
+import { k8s } from '../rbg/k8s';
 import { RbgTarget } from '../rbg/rbg-target';
 import { GangModel, GroupModel } from '../rbg/role-based-group';
 import { GangScheduler, GangScheduling } from './gang-scheduling';

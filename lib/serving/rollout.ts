@@ -1,31 +1,30 @@
-import { PercentOrAbsolute } from 'cdk8s-plus-28';
 import { RbgTarget } from '../rbg/rbg-target';
 import { CoordinationModel } from '../rbg/role-based-group';
+import { RolloutBudget } from './rollout-budget';
 
 /**
  * How the controller rolls one role out when its pod template changes (a rolling update, one
- * pod or one multi-node instance at a time by default). Values are `PercentOrAbsolute` of
- * cdk8s-plus: `PercentOrAbsolute.absolute(1)` or `PercentOrAbsolute.percent(25)` of the role's
- * replicas. Checked at synth as the RBG controller checks `rolloutStrategy`.
+ * pod or one multi-node instance at a time by default). Values are `RolloutBudget`s:
+ * `RolloutBudget.absolute(1)` or `RolloutBudget.percent(25)` of the role's replicas. Checked at synth as the RBG controller checks `rolloutStrategy`.
  */
 export interface RolloutStrategyOptions {
   /**
    * Pods (instances) that may be unavailable during the update; percentages round down.
-   * @default PercentOrAbsolute.absolute(1) (the controller's default)
+   * @default RolloutBudget.absolute(1) (the controller's default)
    */
-  readonly maxUnavailable?: PercentOrAbsolute;
+  readonly maxUnavailable?: RolloutBudget;
   /**
    * Pods (instances) created above `replicas` during the update; percentages round up. Needs
    * spare GPUs for them.
-   * @default PercentOrAbsolute.absolute(0) (the controller's default)
+   * @default RolloutBudget.absolute(0) (the controller's default)
    */
-  readonly maxSurge?: PercentOrAbsolute;
+  readonly maxSurge?: RolloutBudget;
   /**
    * Pods (instances) with an ordinal below this keep the old revision: a canary holds the rest
    * back. Percentages round up; RBG v0.4 takes absolute numbers only.
-   * @default PercentOrAbsolute.absolute(0): every pod is updated
+   * @default RolloutBudget.absolute(0): every pod is updated
    */
-  readonly partition?: PercentOrAbsolute;
+  readonly partition?: RolloutBudget;
 }
 
 /**

@@ -4,7 +4,7 @@
  * (`sglang:num_running_reqs`, `sglang:num_queue_reqs`, `sglang:token_usage` are gauges of every
  * server, labelled by model and rank).
  */
-import { k8s } from 'cdk8s-plus-28';
+import { k8s } from '../rbg/k8s';
 
 /**
  * What a `ScalingMetric` measures.

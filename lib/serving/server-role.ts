@@ -1,5 +1,5 @@
 import { Duration, Size } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-28';
+import { k8s } from '../rbg/k8s';
 import { Construct } from 'constructs';
 import { GpuProfile } from '../model/gpu-profile';
 import { RdmaProfile } from '../model/rdma-profile';

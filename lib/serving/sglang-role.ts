@@ -1,5 +1,5 @@
 import { Size } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-28';
+import { k8s } from '../rbg/k8s';
 import { Construct } from 'constructs';
 import { RbgTarget } from '../rbg/rbg-target';
 import { RoleModel } from '../rbg/role-based-group';

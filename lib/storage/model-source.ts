@@ -1,5 +1,5 @@
 import { Chart, JsonPatch } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-28';
+import { k8s } from '../rbg/k8s';
 import { Construct } from 'constructs';
 import { QwenModel } from '../model/qwen-model';
 import { formatQuantity } from '../util/quantity';

@@ -13,8 +13,9 @@ type AppRule = (root: IConstruct) => readonly ValidationProblem[];
 
 const producers = new WeakMap<IConstruct, Producer[]>();
 /**
- * True while `collectProblems` walks a tree: it runs our rules itself (structured), so the
- * validations registered with cdk8s stand aside and `node.validate()` yields only the app's own.
+ * True while `collectProblems` walks a tree (it runs our rules itself, structured) and while
+ * `synthesize()` writes a tree that `collectProblems` has just passed: the validations registered
+ * with cdk8s then stand aside, and `node.validate()` yields only the app's own.
  */
 let collecting = false;
 const appRules = new WeakMap<IConstruct, Map<string, AppRule>>();
@@ -57,9 +58,46 @@ export function addAppRule(scope: IConstruct, id: string, rule: AppRule): void {
   if (!rules.has(id)) rules.set(id, rule);
 }
 
+/**
+ * Runs `write` (an `app.synth()`) with our cdk8s validations standing aside: for a tree that
+ * `collectProblems` found free of errors just before, with nothing changed in between, running
+ * every rule again would only double the synth time. The app's own validations still run.
+ * @internal
+ */
+export function withRulesPassed<T>(write: () => T): T {
+  collecting = true;
+  try {
+    return write();
+  } finally {
+    collecting = false;
+  }
+}
+
+/** Findings per construct while `whileUnchanged` runs; undefined otherwise. */
+let unchanged: WeakMap<IConstruct, Finding[]> | undefined;
+
+/**
+ * Runs `fn` (which must not change the tree) with each construct's findings computed once and
+ * reused: `synthesize()` checks the tree, writes it and reports its warnings from one pass.
+ * @internal
+ */
+export function whileUnchanged<T>(fn: () => T): T {
+  if (unchanged !== undefined) return fn();
+  unchanged = new WeakMap();
+  try {
+    return fn();
+  } finally {
+    unchanged = undefined;
+  }
+}
+
 /** Every finding of one construct's own rules, errors and warnings. */
 function findingsOf(construct: IConstruct): Finding[] {
-  return (producers.get(construct) ?? []).flatMap((p) => [...p()]);
+  const known = unchanged?.get(construct);
+  if (known !== undefined) return known;
+  const found = (producers.get(construct) ?? []).flatMap((p) => [...p()]);
+  unchanged?.set(construct, found);
+  return found;
 }
 
 /** True when `construct` has rules of this library. */

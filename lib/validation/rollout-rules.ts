@@ -1,21 +1,21 @@
-import { PercentOrAbsolute } from 'cdk8s-plus-28';
 import { RbgTarget } from '../rbg/rbg-target';
+import { RolloutBudget } from '../serving/rollout-budget';
 import { Finding, Findings } from './findings';
 
 /** A validated budget: an absolute count or a whole percentage. */
 export type Budget = { readonly count: number } | { readonly percent: number };
 
 /**
- * Reads a `PercentOrAbsolute` as the RBG controller reads an int-or-string (`intstr`): a whole
+ * Reads a `RolloutBudget` as the RBG controller reads an int-or-string (`intstr`): a whole
  * number of at least 0, or a whole percentage; undefined with an error otherwise.
  * @internal
  */
 export function budgetOf(f: Findings, field: string, v: unknown, maxPercent: number): Budget | undefined {
-  if (!(v instanceof PercentOrAbsolute)) {
-    f.error(field, v, 'must be PercentOrAbsolute.absolute(n) or PercentOrAbsolute.percent(p) (from cdk8s-plus-28)');
+  if (!(v instanceof RolloutBudget)) {
+    f.error(field, v, 'must be RolloutBudget.absolute(n) or RolloutBudget.percent(p)');
     return undefined;
   }
-  const raw: unknown = v.value;
+  const raw: unknown = v._value;
   if (typeof raw === 'number') {
     if (Number.isInteger(raw) && raw >= 0 && raw <= 1_000_000) return { count: raw };
     f.error(field, raw, 'must be a whole number of pods, at least 0');
@@ -70,7 +70,7 @@ export function rolloutRules(value: unknown, replicas: unknown, rbg: unknown): {
   const valid: ValidRollout = { maxUnavailable: read('maxUnavailable'), maxSurge: read('maxSurge'), partition: read('partition') };
   if (f.list.length > 0) return { findings: f.list };
   if (rbg === RbgTarget.V0_4 && valid.partition !== undefined && 'percent' in valid.partition) {
-    f.error('rolloutStrategy.partition', `${valid.partition.percent}%`, 'must be absolute on RBG v0.4 (its CRD types the partition as an integer); use PercentOrAbsolute.absolute(n)');
+    f.error('rolloutStrategy.partition', `${valid.partition.percent}%`, 'must be absolute on RBG v0.4 (its CRD types the partition as an integer); use RolloutBudget.absolute(n)');
   }
   if (typeof replicas === 'number' && Number.isInteger(replicas) && replicas >= 1) {
     const surge = scaled(valid.maxSurge ?? { count: 0 }, replicas, true);

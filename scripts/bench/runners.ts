@@ -70,6 +70,8 @@ export const RUNNERS: readonly Runner[] = [
       const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
       const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json', '--outDir', TSC_OUT, '--rootDir', '.', '--noEmit', 'false', '--declaration', 'false', '--noCheck', '--sourceMap', 'false'], { cwd: root, encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`tsc failed:\n${r.stdout}${r.stderr}`);
+      // imports/k8s.js is JavaScript already (cut from cdk8s-plus-28): tsc does not copy it.
+      fs.copyFileSync(path.join(root, 'imports', 'k8s.js'), path.join(root, TSC_OUT, 'imports', 'k8s.js'));
     },
   },
 ];
