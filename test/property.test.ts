@@ -28,7 +28,7 @@ import * as os from 'os';
 import * as path from 'path';
 import fc from 'fast-check';
 import { checkConfig, stats } from './property-check';
-import { appSpec } from './property-support';
+import { appSpec } from './property-mutation';
 
 const DEFAULT_SEED = 20251125;
 const SEED = process.env.FC_SEED === 'random' ? Math.floor(Math.random() * 2 ** 31) : Number(process.env.FC_SEED ?? DEFAULT_SEED);
@@ -46,11 +46,11 @@ test(`every configuration synthesizes cleanly or is refused with SglangPdValidat
   const started = Date.now();
   if (process.env.FC_SEED === 'random') process.stdout.write(`property test seed: FC_SEED=${SEED}\n`);
   fc.assert(fc.property(appSpec, (spec) => {
-    checkConfig(spec, emptyOutdir, stats.ok % 50 === 0);
+    checkConfig(spec, emptyOutdir, { toDisk: stats.ok % 50 === 0, refusedToDisk: stats.refused % 4 === 0, yaml11: true });
   }), { seed: SEED, numRuns: NUM_RUNS, endOnFailure: false });
   const seconds = (Date.now() - started) / 1000;
   if (process.env.FC_STATS) {
-    process.stdout.write(`${NUM_RUNS} cases in ${seconds.toFixed(1)} s: ${stats.ok} synthesized (${stats.synthesizedToDisk} to disk), ${stats.refused} refused\n`);
+    process.stdout.write(`${NUM_RUNS} cases in ${seconds.toFixed(1)} s: ${stats.ok} synthesized (${stats.synthesizedToDisk} to disk, ${stats.yaml11} read back as YAML 1.1), ${stats.refused} refused (${stats.refusedToDisk} through synthesize()), ${stats.equivalence} checked against their folded spec\n`);
   }
   // Both outcomes must be exercised, or the generators have drifted.
   expect(stats.ok).toBeGreaterThan(NUM_RUNS * 0.1);
