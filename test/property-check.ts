@@ -37,12 +37,13 @@ const matches = (want: string | RegExp, got: string, suffix: boolean) =>
   (typeof want === 'string' ? (suffix ? got.endsWith(want) : got === want) : want.test(got));
 
 /** The groups of a spec with their construct id and volume. */
-function groupsOf(spec: AppSpec): Array<{ id: string; g: GroupSpec; v: VolumeSpec; vid: string }> {
+function groupsOf(spec: AppSpec): Array<{ id: string; g: GroupSpec; v: VolumeSpec; vid: string; chart: number | undefined }> {
   const out = [{ id: 'pd', g: spec.group, v: spec.volume, vid: 'model' }];
   if (spec.second !== undefined) {
     out.push({ id: 'pd2', g: spec.second.group, v: spec.second.volume ?? spec.volume, vid: spec.second.volume === undefined ? 'model' : 'model2' });
   }
-  return out;
+  // A group without a chart of its own is created in its volume's.
+  return out.map((x) => ({ ...x, chart: x.g.chart ?? x.v.chart }));
 }
 
 function volumesOf(spec: AppSpec): Array<{ id: string; v: VolumeSpec }> {
@@ -212,13 +213,13 @@ export function certainFaults(spec: AppSpec): Fault[] {
   }
   // App-wide: names per namespace, cluster-scoped PersistentVolumes, a group's volume in its namespace.
   const fileable = spec.yamlOutputType === 'FILE_PER_RESOURCE';
-  for (const { id, g, v } of groups) {
-    if (nsOf(spec, g.chart) !== nsOf(spec, v.chart)) out.push([`/${id}`, 'model']);
+  for (const { id, chart, v } of groups) {
+    if (nsOf(spec, chart) !== nsOf(spec, v.chart)) out.push([`/${id}`, 'model']);
   }
   if (groups.length === 2) {
     const [a, b] = groups;
     const validName = typeof a.g.name === 'string' && a.g.name.length <= 63 && DNS_LABEL.test(a.g.name);
-    if (validName && a.g.name === b.g.name && (fileable || nsOf(spec, a.g.chart) === nsOf(spec, b.g.chart))) out.push([/\/pd2?$/, 'name']);
+    if (validName && a.g.name === b.g.name && (fileable || nsOf(spec, a.chart) === nsOf(spec, b.chart))) out.push([/\/pd2?$/, 'name']);
   }
   const vols = volumesOf(spec);
   if (vols.length === 2 && vols.every(({ v }) => 'oss' in v.source)) {
@@ -236,8 +237,8 @@ function forbiddenProblems(spec: AppSpec, problems: readonly ValidationProblem[]
   const groups = groupsOf(spec);
   if (groups.length < 2 || spec.yamlOutputType === 'FILE_PER_RESOURCE') return [];
   const [a, b] = groups;
-  if (nsOf(spec, a.g.chart) === nsOf(spec, b.g.chart)) return [];
-  const paths = [`${chartId(spec, a.g.chart)}/${a.id}`, `${chartId(spec, b.g.chart)}/${b.id}`];
+  if (nsOf(spec, a.chart) === nsOf(spec, b.chart)) return [];
+  const paths = [`${chartId(spec, a.chart)}/${a.id}`, `${chartId(spec, b.chart)}/${b.id}`];
   return problems.filter((p) => p.field === 'name' && paths.some((x, i) => p.path === x && p.message.startsWith(`clashes with ${paths[1 - i]}:`))).map(line);
 }
 

@@ -85,7 +85,7 @@ export interface GroupSpec {
   readonly image?: string;
   readonly httpPort?: number;
   readonly bootstrapPort?: number;
-  /** Index of the chart the group is created in (modulo the app's charts); 0 when unset. */
+  /** Index of the chart the group is created in (modulo the app's charts); unset: its volume's chart. */
   readonly chart?: number;
 }
 export type RoleKey = 'prefill' | 'decode' | 'router';
@@ -315,12 +315,12 @@ export function buildApp(spec: AppSpec, outdir: string): Built {
     return x;
   };
   const volume = volumeOf(charts[chartIndex(spec, spec.volume.chart)], 'model', spec.volume, track);
-  const group = groupOf(charts[chartIndex(spec, spec.group.chart)], 'pd', spec.group, volume, track);
+  const group = groupOf(charts[chartIndex(spec, spec.group.chart ?? spec.volume.chart)], 'pd', spec.group, volume, track);
   const groups = [group];
   if (spec.second !== undefined) {
     const v2 = spec.second.volume;
     const volume2 = v2 === undefined ? volume : volumeOf(charts[chartIndex(spec, v2.chart)], 'model2', v2, track);
-    groups.push(groupOf(charts[chartIndex(spec, spec.second.group.chart)], 'pd2', spec.second.group, volume2, track));
+    groups.push(groupOf(charts[chartIndex(spec, spec.second.group.chart ?? (v2 ?? spec.volume).chart)], 'pd2', spec.second.group, volume2, track));
   }
   return { app, chart: charts[0], charts, volume, group, groups, inputs };
 }
@@ -748,7 +748,8 @@ export function configurations(goodWeight: number | 'clean'): fc.Arbitrary<AppSp
     image: imageRef,
     httpPort: mostly(fc.constantFrom(8000, 30000), fc.oneof(oddNumber, fc.constantFrom(65535, 65536, 1, 8000, 34000, 29000), jsNumber), 5),
     bootstrapPort: port([34000, 8998]),
-    chart: fc.nat(2),
+    // Mostly the chart of the group's volume (unset); now and then any chart.
+    chart: fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.nat(2) }),
   }, { requiredKeys: ['name'] });
 
   // --- the app: charts, namespaces, a second group, synthesize() options -----------------------
@@ -812,8 +813,12 @@ export function junkValues(value: unknown, at = ''): string[] {
   ]);
 }
 
-/** YAML scalars that betray a bad value: NaN/Infinity in any spelling, `[object Object]`, `undefined`. */
-export const YAML_JUNK = /undefined|NaN|Infinity|\[object Object\]|(^|[\s:[,-])[-+]?\.(nan|inf|NaN|Inf|NAN|INF)\b/m;
+/**
+ * YAML scalars that betray a bad value: NaN/Infinity in any spelling, `[object Object]`, `undefined`.
+ * `.inf` and `.nan` count only as plain scalars (after a space, ":", "[" or ","; a sign may
+ * follow): quoted, they are strings the user wrote (YAML11_TEXT).
+ */
+export const YAML_JUNK = /undefined|NaN|Infinity|\[object Object\]|(^|[\s:[,])[-+]?\.(nan|inf|NaN|Inf|NAN|INF)\b/m;
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
