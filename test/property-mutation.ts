@@ -75,12 +75,12 @@ export const tamperEdit: fc.Arbitrary<TamperEdit> = fc.record({
 
 /**
  * Every kind of configuration: a third clean, a third with about one odd field, a third wild;
- * about a quarter with calls on roles after construction, about a sixth with tamper edits.
+ * a fifth with calls on roles after construction, a tenth with tamper edits.
  */
 export const appSpec: fc.Arbitrary<AppSpec> = fc.tuple(
   fc.oneof(configurations('clean'), configurations(8), configurations(1)),
-  fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.array(mutation, { minLength: 1, maxLength: 4 }) }),
-  fc.oneof({ weight: 5, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.array(tamperEdit, { minLength: 1, maxLength: 3 }) }),
+  fc.oneof({ weight: 4, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.array(mutation, { minLength: 1, maxLength: 4 }) }),
+  fc.oneof({ weight: 9, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.array(tamperEdit, { minLength: 1, maxLength: 3 }) }),
 ).map(([spec, mutations, tamper]) => ({
   ...spec,
   ...(mutations === undefined ? {} : { mutations }),

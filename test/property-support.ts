@@ -763,12 +763,12 @@ export function configurations(goodWeight: number | 'clean'): fc.Arbitrary<AppSp
     sameClaim: fc.boolean(),
   }, { requiredKeys: ['group', 'sameName', 'sameClaim'] });
   const reportFile = fc.oneof(
-    { weight: 8, arbitrary: fc.constant(undefined) },
+    { weight: 18, arbitrary: fc.constant(undefined) },
     { weight: 1, arbitrary: fc.constantFrom('capacity-report.md', 'report.md', 'test.k8s.yaml.md', 'Report_1.md') },
     { weight: 1, arbitrary: fc.constantFrom('../x.md', 'sub/x.md', 'x.k8s.yaml', 'test.k8s.yaml', 'report.txt', '', 'a\\b.md', '/tmp/x.md', 'dir/', '..md', 'construct-metadata.json') },
   );
   const yamlOutputType = fc.oneof(
-    { weight: 6, arbitrary: fc.constant(undefined) },
+    { weight: 12, arbitrary: fc.constant(undefined) },
     { weight: 1, arbitrary: fc.constantFrom(...Object.keys(YamlOutputType).filter((k) => Number.isNaN(Number(k)))) },
   );
   return fc.record({
