@@ -212,9 +212,11 @@ export class PdServingGroup extends Construct {
     const bootstrapPort = p.bootstrapPort ?? DEFAULT_BOOTSTRAP_PORT;
     this.prefill = new PrefillRole(this, 'prefill', {
       ...common, ...definedOnly(p.engine), ...definedOnly(p.prefill), ...server, bootstrapPort,
-      // Kubernetes discovery reads each prefill pod's bootstrap port from this annotation.
-      podAnnotations: this.discovery === RouterDiscovery.KUBERNETES ? { [BOOTSTRAP_PORT_ANNOTATION]: String(bootstrapPort) } : undefined,
     });
+    // Kubernetes discovery reads each prefill pod's bootstrap port from this annotation.
+    if (this.discovery === RouterDiscovery.KUBERNETES) {
+      this.prefill._setLibraryAnnotation(BOOTSTRAP_PORT_ANNOTATION, String(bootstrapPort), `the router's Kubernetes discovery reads the prefill bootstrap port (${String(bootstrapPort)}) from it`);
+    }
     this.decode = new DecodeRole(this, 'decode', { ...common, ...definedOnly(p.engine), ...definedOnly(p.decode), ...server });
     const rbac = this.discovery === RouterDiscovery.KUBERNETES ? new RouterRbac(this, `${this.name}-router`, groupLabels(this.name)) : undefined;
     this.router = new RouterRole(this, 'router', {
