@@ -190,10 +190,14 @@ export function certainFaults(spec: AppSpec): Fault[] {
     }
     if (g.rbg === 'bogus') out.push([P, 'rbg']);
     // Calls without a prop of the same meaning.
-    for (const m of (spec.mutations ?? []).filter((x): x is Extract<Mutation, { op: 'addPodAnnotation' }> => x.op === 'addPodAnnotation' && x.group % n === gi)) {
+    const annotations = (spec.mutations ?? []).filter((x): x is Extract<Mutation, { op: 'addPodAnnotation' }> => x.op === 'addPodAnnotation' && x.group % n === gi);
+    for (const m of annotations) {
       if (!qualifiedName(m.key)) out.push([`${P}/${m.role}`, 'podAnnotations']);
       else if (/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/.test(m.value)) out.push([`${P}/${m.role}`, `podAnnotations.${m.key}`]);
     }
+    // Kubernetes discovery reads the prefill bootstrap port from an annotation the library owns.
+    const bootstrapAnnotation = annotations.filter((m) => m.role === 'prefill' && m.key === BOOTSTRAP_PORT_ANNOTATION).pop();
+    if (g.router?.discovery === 'kubernetes' && bootstrapAnnotation !== undefined && bootstrapAnnotation.value !== String(bootstrap)) out.push([`${P}/prefill`, 'podAnnotations']);
   }
   const deps = dependencies(spec);
   for (const [gi, { id }] of groups.entries()) {
