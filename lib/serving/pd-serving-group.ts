@@ -10,6 +10,7 @@ import { SglangServerOptions } from '../sglang/server-options';
 import { SglangImage } from '../sglang/sglang-image';
 import { QwenModelVolume } from '../storage/qwen-model-volume';
 import { copyArray, definedOnly } from '../util/copy';
+import { isDnsLabel } from '../util/names';
 import { extraArgAgreementRules } from '../validation/flag-rules';
 import { agreementRules, clusterRules, dependencyRules, groupNameRules } from '../validation/group-rules';
 import { Findings } from '../validation/findings';
@@ -265,7 +266,8 @@ export class PdServingGroup extends Construct {
       clusterGpus: clusterGpus(this.cluster, this.gpu),
     }));
     registerAppRules(this, () => ({
-      controllerObjects: this.roles.flatMap((r) => [
+      // Names derived from a name that is not a DNS label would only restate its own problem.
+      controllerObjects: !isDnsLabel(this.name) ? [] : this.roles.flatMap((r) => [
         { kind: 'Service', name: this.rbg.headlessServiceName(this.name, r.roleName), why: `headless Service the RBG ${this.rbg.release} controller creates for role ${r.roleName}` },
         { kind: 'RoleWorkload', name: this.rbg.workloadName(this.name, r.roleName), why: `workload the RBG ${this.rbg.release} controller creates for role ${r.roleName}` },
       ]).concat([this.prefill, this.decode].filter((r) => r.autoscaler !== undefined).map((r) => (
