@@ -182,6 +182,7 @@ export function certainFaults(spec: AppSpec): Fault[] {
       const o = s.modelOverrideArgs as unknown;
       if (o !== undefined && (o === null || typeof o !== 'object' || Array.isArray(o) || notJson(o))) out.push([at, 'modelOverrideArgs']);
       if (plainStringSize(own.sharedMemory)) out.push([at, 'sharedMemory']);
+      if (s.enableMetrics !== undefined && typeof s.enableMetrics !== 'boolean') out.push([at, 'enableMetrics']);
     }
     // --dtype on one side only: both sides must load the model alike.
     const [pa, da] = [roleExtraArgs(g, 'prefill'), roleExtraArgs(g, 'decode')];

@@ -1,9 +1,12 @@
 /*
  * Generators and checks shared by the property test (test/property.test.ts) and the hygiene test.
  *
- * A generated configuration is plain data (an AppSpec): numbers may be NaN or Infinity, enums may
- * hold strings that are not members, sizes are {amount, unit}. `buildApp` turns it into constructs,
- * so a shrunk counterexample prints as readable data and can be replayed.
+ * A generated configuration is plain data (an AppSpec): numbers may be NaN or Infinity or values of
+ * another type (as a JavaScript caller could pass), enums may hold strings that are not members,
+ * sizes are {amount, unit} or a plain string, JSON overrides that cannot be JSON are markers
+ * (`UNSERIALISABLE`), calls on roles and edits of the caller's props are lists of data. `buildApp`
+ * turns it into constructs (test/property-mutation.ts `materialize` also applies the calls and
+ * edits), so a shrunk counterexample prints as readable data and can be replayed.
  */
 import { App, Chart, Size, YamlOutputType } from 'cdk8s';
 import fc from 'fast-check';
@@ -530,7 +533,13 @@ export function configurations(goodWeight: number | 'clean'): fc.Arbitrary<AppSp
   /** Group names: good ones, and empty, uppercase, unicode, leading digit, 60+ characters. */
   const groupName = mostly(
     fc.oneof(fc.constantFrom('sglang-pd', 'qwen', 'pd', 'a'), dnsLabel),
-    fc.oneof(oddText, fc.constantFrom('1pd', '0', '9-a', 'a'.repeat(60), 'a'.repeat(63), `x${'-y'.repeat(31)}`), fc.integer({ min: 45, max: 70 }).map((n) => 'g'.repeat(n))),
+    fc.oneof(
+      oddText,
+      fc.constantFrom('1pd', '0', '9-a', 'a'.repeat(60), 'a'.repeat(63), `x${'-y'.repeat(31)}`),
+      fc.integer({ min: 45, max: 70 }).map((n) => 'g'.repeat(n)),
+      // A JavaScript caller leaving the name out, or passing a number.
+      fc.constantFrom<string>(...([undefined, 5] as unknown as string[])),
+    ),
     4,
   );
 
@@ -605,7 +614,7 @@ export function configurations(goodWeight: number | 'clean'): fc.Arbitrary<AppSp
     reasoningParser: mostly(fc.constant('qwen3'), oddText),
     toolCallParser: mostly(fc.constant('qwen25'), oddText),
     servedModelName: mostly(fc.constantFrom('qwen', 'Qwen/Qwen3-32B'), oddText),
-    enableMetrics: fc.boolean(),
+    enableMetrics: mostly(fc.boolean(), fc.constantFrom<boolean>(...(['yes', 1, 'true'] as unknown as boolean[]))),
     trustRemoteCode: fc.boolean(),
     modelOverrideArgs: mostly(
       fc.constantFrom<Record<string, unknown>>(YARN, {}, { max_position_embeddings: 65536 }),
