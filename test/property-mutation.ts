@@ -78,7 +78,7 @@ export const tamperEdit: fc.Arbitrary<TamperEdit> = fc.record({
  * a fifth with calls on roles after construction, a tenth with tamper edits.
  */
 export const appSpec: fc.Arbitrary<AppSpec> = fc.tuple(
-  fc.oneof(configurations('clean'), configurations(8), configurations(1)),
+  fc.oneof(...(['clean', 8, 1] as const).map((w) => configurations(w, { wholeApp: true }))),
   fc.oneof({ weight: 4, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.array(mutation, { minLength: 1, maxLength: 4 }) }),
   fc.oneof({ weight: 9, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.array(tamperEdit, { minLength: 1, maxLength: 3 }) }),
 ).map(([spec, mutations, tamper]) => ({

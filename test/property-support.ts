@@ -519,8 +519,10 @@ export function isBadExtraArgs(args: readonly string[] | undefined): boolean {
 /**
  * Configurations where each field is odd with weight 1 against `goodWeight` (times a per-field
  * factor); `'clean'` draws every field from its good values (combinations may still be refused).
+ * With `wholeApp`, also several charts and namespaces, same-named second groups and volumes, a
+ * YamlOutputType and a report file (the hygiene test keeps to one chart of distinct groups).
  */
-export function configurations(goodWeight: number | 'clean'): fc.Arbitrary<AppSpec> {
+export function configurations(goodWeight: number | 'clean', { wholeApp = false }: { readonly wholeApp?: boolean } = {}): fc.Arbitrary<AppSpec> {
   /** Mostly `good`, sometimes `odd`. */
   const mostly = <T>(good: fc.Arbitrary<T>, odd: fc.Arbitrary<T>, weight = 6): fc.Arbitrary<T> => (goodWeight === 'clean'
     ? good
@@ -780,23 +782,24 @@ export function configurations(goodWeight: number | 'clean'): fc.Arbitrary<AppSp
     { weight: 12, arbitrary: fc.constant(undefined) },
     { weight: 1, arbitrary: fc.constantFrom(...Object.keys(YamlOutputType).filter((k) => Number.isNaN(Number(k)))) },
   );
+  const none = fc.constant(undefined);
   return fc.record({
-    namespace,
-    moreCharts: fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 2, arbitrary: fc.array(namespace, { minLength: 1, maxLength: 2 }) }),
+    namespace: wholeApp ? namespace : fc.constantFrom('llm', 'default'),
+    moreCharts: wholeApp ? fc.oneof({ weight: 3, arbitrary: none }, { weight: 2, arbitrary: fc.array(namespace, { minLength: 1, maxLength: 2 }) }) : none,
     volume: volumeSpec,
     group: groupSpec,
-    second: fc.oneof({ weight: 4, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: second }),
-    yamlOutputType,
-    reportFile,
+    second: fc.oneof({ weight: wholeApp ? 4 : 9, arbitrary: none }, { weight: 1, arbitrary: second }),
+    yamlOutputType: wholeApp ? yamlOutputType : none,
+    reportFile: wholeApp ? reportFile : none,
   }, { requiredKeys: ['volume', 'group'] }).map((spec): AppSpec => {
     // Keys without a value are left out, so a printed counterexample shows only what is set.
     const out: Record<string, unknown> = Object.fromEntries(Object.entries(spec).filter(([k, v]) => v !== undefined && k !== 'second'));
     if (spec.second !== undefined) {
       const { sameName, sameClaim, volume, group } = spec.second;
-      const claimed = volume !== undefined && sameClaim && 'oss' in volume.source ? { ...volume, claimName: spec.volume.claimName } : volume;
+      const claimed = volume !== undefined && sameClaim && wholeApp && 'oss' in volume.source ? { ...volume, claimName: spec.volume.claimName } : volume;
       out.second = {
         ...(claimed === undefined ? {} : { volume: claimed }),
-        group: sameName ? { ...group, name: spec.group.name } : group,
+        group: sameName && wholeApp ? { ...group, name: spec.group.name } : group,
       };
     }
     return out as unknown as AppSpec;
