@@ -217,6 +217,22 @@ test('the bootstrap-port annotation Kubernetes discovery reads cannot be changed
   ]);
 });
 
+test('a dependency on a role of another group is refused, naming the group only when it has a name', () => {
+  // GIVEN two groups, one of them without a name (a JavaScript caller)
+  const chart = Testing.chart();
+  const model = new QwenModelVolume(chart, 'model', { model: QwenModel.QWEN3_0_6B, source: ModelSource.pvc('w') });
+  const named = new PdServingGroup(chart, 'a', { name: 'a', model });
+  const unnamed = new PdServingGroup(chart, 'b', { model } as never);
+  // WHEN each router is made to wait for the other group's prefill
+  named.router.addDependency(unnamed.prefill);
+  unnamed.router.addDependency(named.prefill);
+  // THEN both are refused, and no message shows "undefined"
+  expect(errorLines(chart).filter((l) => l.includes('.dependencies'))).toEqual([
+    'test/a router.dependencies="test/b/prefill": must be a role of group a (prefill, decode, router)',
+    'test/b router.dependencies="test/a/prefill": must be a role of the same group (prefill, decode, router)',
+  ]);
+});
+
 test('dependencies added after construction are checked for cycles', () => {
   const app = Testing.app();
   const chart = new Chart(app, 'cycle');
