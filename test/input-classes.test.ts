@@ -174,6 +174,18 @@ describe('JavaScript callers', () => {
   });
 });
 
+test('JavaScript callers: two groups without a name are each refused for it, not reported as clashing over names built from "undefined"', () => {
+  // GIVEN two groups whose untyped caller left the name out
+  const chart = Testing.chart();
+  const model = new QwenModelVolume(chart, 'model', { model: QwenModel.QWEN3_0_6B, source: ModelSource.pvc('w') });
+  new PdServingGroup(chart, 'a', { model } as never);
+  new PdServingGroup(chart, 'b', { model } as never);
+  // THEN each name is refused, and no message shows a name derived from undefined
+  const lines = errorLines(chart);
+  expect(lines.filter((l) => / name=unset: must be a DNS-1123 label/.test(l)).map((l) => l.split(' ')[0])).toEqual(['test/a', 'test/b']);
+  expect(lines.join('\n')).not.toContain('undefined');
+});
+
 describe('synthesize() options, secrets, output types, idempotence', () => {
   test.each(['../x.md', 'sub/x.md', 'x.k8s.yaml', 'report.txt', ''])('reportFile %j is refused before anything is written', (reportFile) => {
     const app = Testing.app();

@@ -1,4 +1,4 @@
-import { strictSynth } from './support/check';
+import { errorLines, strictSynth } from './support/check';
 import { Chart, Testing } from 'cdk8s';
 import {
   GpuProfile, ModelSource, PdServingGroup, PdServingGroupProps, QwenModel, QwenModelVolume, RbgTarget, RdmaProfile,
@@ -201,6 +201,36 @@ describe('validation', () => {
     expect(() => synthesize(app)).toThrow(SglangPdValidationError);
     expect(require('fs').readdirSync(app.outdir)).toEqual([]);
   });
+});
+
+test('the bootstrap-port annotation Kubernetes discovery reads cannot be changed with addPodAnnotation', () => {
+  // GIVEN a group whose router finds prefill pods through Kubernetes discovery
+  const chart = Testing.chart();
+  const model = new QwenModelVolume(chart, 'model', { model: QwenModel.QWEN3_0_6B, source: ModelSource.pvc('w') });
+  const group = new PdServingGroup(chart, 'pd', { name: 'pd', model, router: { discovery: RouterDiscovery.KUBERNETES } });
+  // WHEN the caller sets the annotation the router reads the bootstrap port from, and another one
+  group.prefill.addPodAnnotation('sglang.ai/bootstrap-port', '1234');
+  group.prefill.addPodAnnotation('example.com/note', 'x');
+  // THEN the first is refused by name (the router would dial 1234, prefill listens on 34000)
+  expect(errorLines(chart)).toEqual([
+    'test/pd/prefill podAnnotations="sglang.ai/bootstrap-port": is set by the library: the router\'s Kubernetes discovery reads the prefill bootstrap port (34000) from it; choose another key',
+  ]);
+});
+
+test('a dependency on a role of another group is refused, naming the group only when it has a name', () => {
+  // GIVEN two groups, one of them without a name (a JavaScript caller)
+  const chart = Testing.chart();
+  const model = new QwenModelVolume(chart, 'model', { model: QwenModel.QWEN3_0_6B, source: ModelSource.pvc('w') });
+  const named = new PdServingGroup(chart, 'a', { name: 'a', model });
+  const unnamed = new PdServingGroup(chart, 'b', { model } as never);
+  // WHEN each router is made to wait for the other group's prefill
+  named.router.addDependency(unnamed.prefill);
+  unnamed.router.addDependency(named.prefill);
+  // THEN both are refused, and no message shows "undefined"
+  expect(errorLines(chart).filter((l) => l.includes('.dependencies'))).toEqual([
+    'test/a router.dependencies="test/b/prefill": must be a role of group a (prefill, decode, router)',
+    'test/b router.dependencies="test/a/prefill": must be a role of the same group (prefill, decode, router)',
+  ]);
 });
 
 test('dependencies added after construction are checked for cycles', () => {

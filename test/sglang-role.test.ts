@@ -94,6 +94,18 @@ describe('SglangRole', () => {
     expect(errorLines(chart)).toEqual([]);
   });
 
+  test('overrides that JSON cannot hold are copied too: the caller cannot make them pass after construction', () => {
+    // GIVEN a decode role given overrides with a BigInt, which are refused
+    const { chart, model } = setup();
+    const overrides: Record<string, unknown> = { max_position_embeddings: BigInt(131072) };
+    const role = new DecodeRole(chart, 'decode', { groupName: 'g', model, modelOverrideArgs: overrides });
+    // WHEN the caller replaces the BigInt after construction
+    overrides.max_position_embeddings = 131072;
+    // THEN the role still reports what it was given, and renders none of the caller's later value
+    expect(errorLines(chart)).toEqual(['test/decode modelOverrideArgs={"max_position_embeddings":"131072n"}: must be plain JSON: max_position_embeddings is a BigInt, which JSON cannot hold']);
+    expect(role.options.modelOverrideArgs).not.toBe(overrides);
+  });
+
   test('changes through the add methods are validated at synth', () => {
     // GIVEN a valid decode role
     const { chart, model } = setup();

@@ -11,6 +11,7 @@ import { SglangServerOptions } from '../sglang/server-options';
 import { SglangImage } from '../sglang/sglang-image';
 import { QwenModelVolume } from '../storage/qwen-model-volume';
 import { copyArray, definedOnly } from '../util/copy';
+import { isDnsLabel } from '../util/names';
 import { extraArgAgreementRules } from '../validation/flag-rules';
 import { agreementRules, clusterRules, dependencyRules, groupNameRules } from '../validation/group-rules';
 import { Findings } from '../validation/findings';
@@ -246,9 +247,11 @@ export class PdServingGroup extends Construct {
     const bootstrapPort = p.bootstrapPort ?? DEFAULT_BOOTSTRAP_PORT;
     this.prefill = new PrefillRole(this, 'prefill', {
       ...common, ...definedOnly(p.engine), ...definedOnly(p.prefill), ...server, bootstrapPort,
-      // Kubernetes discovery reads each prefill pod's bootstrap port from this annotation.
-      podAnnotations: this.discovery === RouterDiscovery.KUBERNETES ? { [BOOTSTRAP_PORT_ANNOTATION]: String(bootstrapPort) } : undefined,
     });
+    // Kubernetes discovery reads each prefill pod's bootstrap port from this annotation.
+    if (this.discovery === RouterDiscovery.KUBERNETES) {
+      this.prefill._setLibraryAnnotation(BOOTSTRAP_PORT_ANNOTATION, String(bootstrapPort), `the router's Kubernetes discovery reads the prefill bootstrap port (${String(bootstrapPort)}) from it`);
+    }
     this.decode = new DecodeRole(this, 'decode', { ...common, ...definedOnly(p.engine), ...definedOnly(p.decode), ...server });
     this.placement = copyPlacement(p.placement);
     const gang = this.placement?.gangScheduling;
@@ -327,7 +330,8 @@ export class PdServingGroup extends Construct {
       clusterGpus: clusterGpus(this.cluster, this.gpu),
     }));
     registerAppRules(this, () => ({
-      controllerObjects: this.roles.flatMap((r) => [
+      // Names derived from a name that is not a DNS label would only restate its own problem.
+      controllerObjects: !isDnsLabel(this.name) ? [] : this.roles.flatMap((r) => [
         { kind: 'Service', name: this.rbg.headlessServiceName(this.name, r.roleName), why: `headless Service the RBG ${this.rbg.release} controller creates for role ${r.roleName}` },
         { kind: 'RoleWorkload', name: this.rbg.workloadName(this.name, r.roleName), why: `workload the RBG ${this.rbg.release} controller creates for role ${r.roleName}` },
       ]).concat([this.prefill, this.decode].filter((r) => r.autoscaler !== undefined).map((r) => (

@@ -8,7 +8,7 @@ import { ServerCapacity, serverCapacity } from '../sglang/capacity';
 import { serverArgs } from '../sglang/server-args';
 import { SglangServerOptions, TransferBackend } from '../sglang/server-options';
 import { QwenModelVolume } from '../storage/qwen-model-volume';
-import { frozenJsonCopy, jsonProblem } from '../util/json';
+import { frozenCopy, frozenJsonCopy, jsonProblem } from '../util/json';
 import { formatQuantity } from '../util/quantity';
 import { Finding } from '../validation/findings';
 import { contextRules, serverRules } from '../validation/server-rules';
@@ -143,7 +143,7 @@ export abstract class SglangServerRole extends SglangRole {
     this.options = Object.freeze({
       ...p,
       extraArgs: undefined,
-      modelOverrideArgs: overrides !== undefined && jsonProblem(overrides) === undefined ? frozenJsonCopy(overrides) as Record<string, unknown> : overrides,
+      modelOverrideArgs: (overrides !== undefined && jsonProblem(overrides) === undefined ? frozenJsonCopy(overrides) : frozenCopy(overrides)) as Record<string, unknown> | undefined,
     });
     this.serverProps = p;
     this.model = p.model;

@@ -7,7 +7,7 @@ import { FlagRoleKind } from '../sglang/flags';
 import { SglangImage } from '../sglang/sglang-image';
 import { copyArray, copyMap } from '../util/copy';
 import { formatQuantity } from '../util/quantity';
-import { Finding } from '../validation/findings';
+import { Finding, Findings } from '../validation/findings';
 import { extraArgRules } from '../validation/flag-rules';
 import { derivedNameRules, podRules } from '../validation/pod-rules';
 import { nodeAffinityRules, tolerationRules } from '../validation/placement-rules';
@@ -162,6 +162,8 @@ export abstract class SglangRole extends Construct {
   private readonly annotations: Record<string, string>;
   private readonly dependencies: SglangRole[] = [];
   private peerAffinity: PeerAffinity | undefined;
+  /** Pod annotations the library relies on: key to [value, why]. */
+  private readonly libraryAnnotations = new Map<string, readonly [string, string]>();
 
   /**
    * @param scope parent construct, normally a PdServingGroup
@@ -239,6 +241,15 @@ export abstract class SglangRole extends Construct {
     this.annotations[key] = value;
   }
 
+  /**
+   * @internal Sets a pod annotation the library relies on (`why` says for what); a different value
+   * given later with `addPodAnnotation` is refused at synth.
+   */
+  public _setLibraryAnnotation(key: string, value: string, why: string): void {
+    this.annotations[key] = value;
+    this.libraryAnnotations.set(key, [value, why]);
+  }
+
   /** Roles that must be ready before this one is created. */
   public get dependsOn(): SglangRole[] {
     return [...this.dependencies];
@@ -310,7 +321,16 @@ export abstract class SglangRole extends Construct {
       ...nodeAffinityRules(this.podProps.requiredNodeAffinity, this.podProps.preferredNodeAffinity),
       ...rolloutRules(this.podProps.rolloutStrategy, this.replicas, this.rbg).findings,
       ...extraArgRules(this.flagRole, this.extra),
+      ...this.libraryAnnotationFindings(),
     ];
+  }
+
+  private libraryAnnotationFindings(): Finding[] {
+    const f = new Findings();
+    for (const [key, [value, why]] of this.libraryAnnotations) {
+      if (this.annotations[key] !== value) f.error('podAnnotations', key, `is set by the library: ${why}; choose another key`);
+    }
+    return f.list;
   }
 
   /** @internal Pod parts every role kind shares. */

@@ -37,6 +37,23 @@ export function frozenJsonCopy(value: unknown): unknown {
   return Object.freeze(out);
 }
 
+/**
+ * A frozen deep copy of a value `jsonProblem` refuses, so the caller's later edits cannot change
+ * it: plain objects and arrays are copied (a cycle stays a cycle of copies), anything else (a
+ * BigInt, a class instance) is kept as it is, so the copy is refused for the same reason.
+ */
+export function frozenCopy(value: unknown, copies: Map<object, unknown> = new Map()): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  const done = copies.get(value);
+  if (done !== undefined) return done;
+  const proto = Object.getPrototypeOf(value);
+  if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return value;
+  const out: Record<string, unknown> | unknown[] = Array.isArray(value) ? [] : {};
+  copies.set(value, out);
+  for (const [k, v] of Object.entries(value)) (out as Record<string, unknown>)[k] = frozenCopy(v, copies);
+  return Object.freeze(out);
+}
+
 /** JSON with sorted keys, so the same object always gives the same text. */
 export function stableJson(value: unknown): string {
   return JSON.stringify(value, (_k, v) => (v && typeof v === 'object' && !Array.isArray(v)

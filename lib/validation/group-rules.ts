@@ -52,7 +52,9 @@ export function dependencyRules(group: string, roles: readonly DependencyNode[])
   const f = new Findings();
   for (const r of roles) {
     for (const d of r.dependsOn) {
-      if (!roles.includes(d)) f.error(`${r.roleName}.dependencies`, d.node.path, `must be a role of group ${group} (${roles.map((x) => x.roleName).join(', ')})`);
+      // A JavaScript caller may leave the group's name out (reported by its own rule).
+      const which = typeof group === 'string' && group.length > 0 ? `group ${group}` : 'the same group';
+      if (!roles.includes(d)) f.error(`${r.roleName}.dependencies`, d.node.path, `must be a role of ${which} (${roles.map((x) => x.roleName).join(', ')})`);
     }
   }
   const state = new Map<DependencyNode, 'visiting' | 'done'>();
