@@ -2,7 +2,7 @@
 import { Chart, Testing } from 'cdk8s';
 import { tutorialGroup } from '../examples/tutorial';
 import { networkIsolation } from '../examples/network-isolation';
-import { KV_TRANSFER_PORTS, LabelSelectorOperator, PdServingGroupProps, RbgTarget, RdmaProfile, RouterDiscovery } from '../lib';
+import { KV_TRANSFER_PORTS, LabelSelectorOperator, ModelSource, PdServingGroup, PdServingGroupProps, QwenModel, QwenModelVolume, RbgTarget, RdmaProfile, RouterDiscovery } from '../lib';
 import { errorLines, strictSynth } from './support/check';
 import { validateManifests } from './schema/strict-schema';
 import { container, findObject, kinds, Manifest, podTemplate } from './util';
@@ -238,4 +238,12 @@ describe('pod security', () => {
     expect(securityOf(container(rbg, 'router')).capabilities).toEqual({ drop: ['ALL'], add: ['NET_BIND_SERVICE'] });
     expect(securityOf(container(rbg, 'prefill')).capabilities).toEqual({ drop: ['ALL'], add: ['IPC_LOCK', 'NET_BIND_SERVICE'] });
   });
+});
+
+test('GIVEN two groups without a name (JavaScript callers) WHEN validated THEN only the names are refused, not clashing NetworkPolicies', () => {
+  const chart = Testing.chart();
+  const model = new QwenModelVolume(chart, 'model', { model: QwenModel.QWEN3_0_6B, source: ModelSource.pvc('w') });
+  new PdServingGroup(chart, 'a', { model } as never);
+  new PdServingGroup(chart, 'b', { model } as never);
+  expect(errorLines(chart).map((l) => l.split(':')[0])).toEqual(['test/a name=unset', 'test/b name=unset']);
 });
