@@ -69,8 +69,10 @@
  * refusal (and every bad report file), the YAML 1.1 re-read on every 3rd success and on every spec
  * holding such a string; the folded-spec rebuild on every case with folded calls or tamper edits.
  *
- * 10,000 cases (the default) take 137-167 s on this 2-core machine while other jobs share it
- * (load 3-4), about 15 ms a case; FC_STATS=1 prints the counts and the time by phase.
+ * 10,000 cases (the default) take about 200 s on this 2-core machine with the issue-14 objects
+ * (NetworkPolicies, CoordinatedPolicy, placement) in every synthesized group (137-167 s before
+ * them), about 20 ms a case, most of it the library's own synth; FC_STATS=1 prints the counts
+ * and the time by phase. The time-out (10 min) only guards against a hang.
  *
  * Runs: FC_NUM_RUNS (default 10,000) cases from seed FC_SEED (default a fixed seed, so CI is
  * reproducible). With a random seed:
@@ -120,4 +122,4 @@ test(`every configuration synthesizes cleanly or is refused with SglangPdValidat
   // Both outcomes must be exercised, or the generators have drifted.
   expect(stats.ok).toBeGreaterThan(NUM_RUNS * 0.1);
   expect(stats.refused).toBeGreaterThan(NUM_RUNS * 0.1);
-}, 300_000);
+}, 600_000);
