@@ -3,7 +3,7 @@
  * the shape of the targeted controller release, roles produced at synth time.
  */
 import { Testing } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-28';
+import { k8s } from '../lib/rbg/k8s';
 import { RbgTarget } from '../lib';
 import { createRoleBasedGroup, RoleModel } from '../lib/rbg/role-based-group';
 
