@@ -4,7 +4,7 @@ import { App } from 'cdk8s';
 import { PdServingGroup } from '../serving/pd-serving-group';
 import { QwenModelVolume } from '../storage/qwen-model-volume';
 import { SglangPdValidationError, ValidationProblem, formatProblem } from '../validation/problem';
-import { collectProblems, collectWarnings, whileUnchanged, withRulesPassed } from '../validation/register';
+import { collectProblems, collectWarnings, whileUnchanged } from '../validation/register';
 import { CapacityReport } from './capacity-report';
 
 /**
@@ -56,8 +56,8 @@ function checkAndWrite(app: App, options: SynthesizeOptions): CapacityReport[] {
     delete process.env.CDK8S_DISABLE_SORT;
   }
   try {
-    // Nothing runs between the check above and the write: our rules need not run again.
-    withRulesPassed(() => app.synth());
+    // cdk8s validates the app again (once more per chart): our rules answer from this pass.
+    app.synth();
   } finally {
     if (disableSort !== undefined) process.env.CDK8S_DISABLE_SORT = disableSort;
   }

@@ -13,9 +13,8 @@ type AppRule = (root: IConstruct) => readonly ValidationProblem[];
 
 const producers = new WeakMap<IConstruct, Producer[]>();
 /**
- * True while `collectProblems` walks a tree (it runs our rules itself, structured) and while
- * `synthesize()` writes a tree that `collectProblems` has just passed: the validations registered
- * with cdk8s then stand aside, and `node.validate()` yields only the app's own.
+ * True while `collectProblems` walks a tree: it runs our rules itself (structured), so the
+ * validations registered with cdk8s stand aside and `node.validate()` yields only the app's own.
  */
 let collecting = false;
 const appRules = new WeakMap<IConstruct, Map<string, AppRule>>();
@@ -50,53 +49,51 @@ export function addAppRule(scope: IConstruct, id: string, rule: AppRule): void {
   if (rules === undefined) {
     rules = new Map();
     appRules.set(root, rules);
-    const registered = rules;
     root.node.addValidation({
-      validate: () => (collecting ? [] : [...registered.values()].flatMap((r) => r(root))).map((p) => formatProblem(p)),
+      validate: () => (collecting ? [] : appProblemsOf(root)).map((p) => formatProblem(p)),
     });
   }
   if (!rules.has(id)) rules.set(id, rule);
 }
 
-/**
- * Runs `write` (an `app.synth()`) with our cdk8s validations standing aside: for a tree that
- * `collectProblems` found free of errors just before, with nothing changed in between, running
- * every rule again would only double the synth time. The app's own validations still run.
- * @internal
- */
-export function withRulesPassed<T>(write: () => T): T {
-  collecting = true;
-  try {
-    return write();
-  } finally {
-    collecting = false;
-  }
+/** What one pass of `whileUnchanged` has computed: findings per construct, app-wide problems per root. */
+interface Pass {
+  readonly findings: WeakMap<IConstruct, Finding[]>;
+  readonly appProblems: WeakMap<IConstruct, ValidationProblem[]>;
 }
-
-/** Findings per construct while `whileUnchanged` runs; undefined otherwise. */
-let unchanged: WeakMap<IConstruct, Finding[]> | undefined;
+let pass: Pass | undefined;
 
 /**
- * Runs `fn` (which must not change the tree) with each construct's findings computed once and
- * reused: `synthesize()` checks the tree, writes it and reports its warnings from one pass.
+ * Runs `fn` (which must not change the tree) with every rule's result computed once and reused:
+ * `synthesize()` checks the tree, writes it (cdk8s validates the app again for each chart) and
+ * reports its warnings from one pass of the rules.
  * @internal
  */
 export function whileUnchanged<T>(fn: () => T): T {
-  if (unchanged !== undefined) return fn();
-  unchanged = new WeakMap();
+  if (pass !== undefined) return fn();
+  pass = { findings: new WeakMap(), appProblems: new WeakMap() };
   try {
     return fn();
   } finally {
-    unchanged = undefined;
+    pass = undefined;
   }
 }
 
 /** Every finding of one construct's own rules, errors and warnings. */
 function findingsOf(construct: IConstruct): Finding[] {
-  const known = unchanged?.get(construct);
+  const known = pass?.findings.get(construct);
   if (known !== undefined) return known;
   const found = (producers.get(construct) ?? []).flatMap((p) => [...p()]);
-  unchanged?.set(construct, found);
+  pass?.findings.set(construct, found);
+  return found;
+}
+
+/** The problems of the app-wide rules registered on `root` (none when it has none). */
+function appProblemsOf(root: IConstruct): ValidationProblem[] {
+  const known = pass?.appProblems.get(root);
+  if (known !== undefined) return known;
+  const found = [...(appRules.get(root)?.values() ?? [])].flatMap((r) => [...r(root)]);
+  pass?.appProblems.set(root, found);
   return found;
 }
 
@@ -118,8 +115,7 @@ export function collectProblems(root: IConstruct): { errors: ValidationProblem[]
     for (const f of hasRules(c) ? findingsOf(c) : []) {
       (f.severity === 'error' ? errors : warnings).push({ path, field: f.field, value: f.value, message: f.message });
     }
-    const appRulesHere = appRules.get(c);
-    if (appRulesHere !== undefined) errors.push(...[...appRulesHere.values()].flatMap((r) => r(c)));
+    if (appRules.has(c)) errors.push(...appProblemsOf(c));
     collecting = true;
     let foreign: string[];
     try {
