@@ -16,6 +16,7 @@ import { monitoringRules } from '../validation/monitoring-rules';
 import { addRules } from '../validation/register';
 import { featureLabels } from './labels';
 import type { PdServingGroup } from './pd-serving-group';
+import { groupChildName } from '../util/names';
 
 /** API version of the Prometheus Operator's monitors. */
 export const PROMETHEUS_OPERATOR_API_VERSION = 'monitoring.coreos.com/v1';
@@ -146,7 +147,7 @@ export class GroupMonitoring extends Construct {
     const labels = { ...featureLabels(name, 'monitoring'), ...labelsOrEmpty(this.props.labels) };
     if (this.kind === MonitorKind.SERVICE_MONITOR) {
       this.metricsService = new k8s.KubeService(this, 'MetricsService', {
-        metadata: { name: `${name}-metrics`, labels: featureLabels(name, 'metrics') },
+        metadata: { name: groupChildName(name, 'metrics'), labels: featureLabels(name, 'metrics') },
         spec: Lazy.any({ produce: (): k8s.ServiceSpec => this.metricsServiceSpec() }),
       });
     }

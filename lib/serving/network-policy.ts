@@ -4,7 +4,7 @@ import { groupLabels } from './labels';
 import { LabelSelector, copySelector, toKubeSelector } from './label-selector';
 import type { PdServingGroup } from './pd-serving-group';
 import { SglangRole } from './sglang-role';
-import { isDnsLabel } from '../util/names';
+import { groupChildName } from '../util/names';
 
 /**
  * Which pods may reach a group's pods. By default every group is isolated: clients reach only
@@ -120,9 +120,7 @@ export class GroupNetworkPolicies extends Construct {
     const sameRole = (r: PolicyRole): k8s.NetworkPolicyIngressRule[] => (r.multiNode ? [{ from: [pods(r)] }] : []);
     const scrape = (port: number): k8s.NetworkPolicyIngressRule[] => (scrapers === undefined ? [] : [{ from: [scrapers], ports: [tcp(port)] }]);
     const policy = (id: string, r: PolicyRole, ingress: k8s.NetworkPolicyIngressRule[]): k8s.KubeNetworkPolicy => new k8s.KubeNetworkPolicy(this, id, {
-      // Without a valid group name (reported by its own rule) cdk8s picks a unique name, rather
-      // than "undefined-router" clashing with another unnamed group's.
-      metadata: { name: isDnsLabel(props.groupName) ? `${props.groupName}-${r.roleName}` : undefined, labels: { ...props.labels } },
+      metadata: { name: groupChildName(props.groupName, r.roleName), labels: { ...props.labels } },
       spec: { podSelector: { matchLabels: { ...r.podSelector } }, policyTypes: ['Ingress'], ingress },
     });
     this.policies = [

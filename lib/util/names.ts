@@ -63,3 +63,12 @@ export function isImageReference(s: unknown): s is string {
 export function hasControlCharacters(s: string): boolean {
   return /[\u0000-\u001f\u007f-\u009f]/.test(s);
 }
+
+/**
+ * The name of an object named after a group, `<group>-<suffix>`; undefined while the group's name
+ * is not a DNS label (its own rule reports that), so that cdk8s picks a unique name rather than
+ * `undefined-<suffix>` clashing with another unnamed group's.
+ */
+export function groupChildName(group: unknown, suffix: string): string | undefined {
+  return isDnsLabel(group) ? `${group}-${suffix}` : undefined;
+}
