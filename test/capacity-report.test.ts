@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, Testing } from 'cdk8s';
+import { ApiObject, App, Testing } from 'cdk8s';
 import { SglangPdChart } from '../main';
-import { CapacityReport, SglangPdValidationError, synthesize } from '../lib';
+import { CapacityReport, SglangPdValidationError, synthesize, validate } from '../lib';
 import { addRules } from '../lib/validation/register';
 
 describe('capacity report of the default app (Qwen3-32B 2P1D TP=2 on L20 48 GB)', () => {
@@ -87,4 +87,26 @@ test('synthesize runs each rule once, and a plain app.synth() still runs them', 
   const viaCdk8s = counted();
   viaCdk8s.app.synth();
   expect(viaCdk8s.runs()).toBe(2);
+});
+
+test('synthesize builds each manifest once for the rules and the report, and once for the file', () => {
+  // GIVEN the default app, with the builds of its RoleBasedGroup's manifest counted
+  const app = Testing.app();
+  const chart = new SglangPdChart(app, 'c');
+  const rbg = chart.group.node.findAll().find((c) => c instanceof ApiObject && c.kind === 'RoleBasedGroup') as ApiObject;
+  const toJson = rbg.toJson.bind(rbg);
+  let builds = 0;
+  rbg.toJson = () => {
+    builds++;
+    return toJson();
+  };
+  // WHEN it is written with synthesize(), whose capacity report also reads the manifests
+  const reports = synthesize(app, { log: () => undefined });
+  // THEN the manifest was built twice: for the app rules (kept for the report's warnings) and by cdk8s' writer
+  expect(reports).toHaveLength(1);
+  expect(builds).toBe(2);
+  // AND outside synthesize() nothing is kept: each validate() builds it again
+  validate(app);
+  validate(app);
+  expect(builds).toBe(4);
 });

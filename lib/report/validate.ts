@@ -1,7 +1,7 @@
 import { IConstruct } from 'constructs';
 import { manifestWarnings } from '../validation/app-rules';
 import { ValidationProblem } from '../validation/problem';
-import { collectProblems } from '../validation/register';
+import { collectProblems, whileUnchanged } from '../validation/register';
 
 /**
  * What `validate()` found in an app.
@@ -20,6 +20,8 @@ export interface ValidationResult {
  */
 export function validate(scope: IConstruct): ValidationResult {
   const root = scope.node.root;
-  const { errors, warnings } = collectProblems(root);
-  return { errors, warnings: [...warnings, ...manifestWarnings(root)] };
+  return whileUnchanged(() => {
+    const { errors, warnings } = collectProblems(root);
+    return { errors, warnings: [...warnings, ...manifestWarnings(root)] };
+  });
 }

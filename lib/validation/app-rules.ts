@@ -2,7 +2,7 @@ import { ApiObject, App, Chart, YamlOutputType } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { manifestRules } from './manifest-rules';
 import { ValidationProblem } from './problem';
-import { addAppRule } from './register';
+import { addAppRule, perPass } from './register';
 
 /**
  * Rules that look at the whole app at once, registered once per construct tree:
@@ -61,6 +61,12 @@ function jsonOf(o: ApiObject): unknown {
   }
 }
 
+/**
+ * The manifest rules' findings for one object, computed once per pass: the app rule reads its
+ * errors, `validate()` and the capacity report its warnings.
+ */
+const manifestFindingsOf = perPass((o: ApiObject) => manifestRules(jsonOf(o), `${o.kind}/${o.name}`));
+
 function appRules(root: IConstruct): ValidationProblem[] {
   const problems: ValidationProblem[] = [];
   const all = root.node.findAll();
@@ -108,7 +114,7 @@ function appRules(root: IConstruct): ValidationProblem[] {
       ours,
     });
     if (ours) {
-      for (const m of manifestRules(jsonOf(o), `${o.kind}/${o.name}`)) {
+      for (const m of manifestFindingsOf(o)) {
         if (m.severity === 'error') problems.push({ path: o.node.scope?.node.path ?? o.node.path, field: m.field, value: m.value, message: m.message });
       }
     }
@@ -137,7 +143,7 @@ function appRules(root: IConstruct): ValidationProblem[] {
 export function manifestWarnings(scope: IConstruct): ValidationProblem[] {
   return scope.node.findAll()
     .filter((c): c is ApiObject => c instanceof ApiObject && isOurs(c))
-    .flatMap((o) => manifestRules(jsonOf(o), `${o.kind}/${o.name}`)
+    .flatMap((o) => manifestFindingsOf(o)
       .filter((m) => m.severity === 'warning')
       .map((m) => ({ path: o.node.scope?.node.path ?? o.node.path, field: m.field, value: m.value, message: m.message })));
 }

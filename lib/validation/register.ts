@@ -56,12 +56,38 @@ export function addAppRule(scope: IConstruct, id: string, rule: AppRule): void {
   if (!rules.has(id)) rules.set(id, rule);
 }
 
-/** What one pass of `whileUnchanged` has computed: findings per construct, app-wide problems per root. */
+/**
+ * What one pass of `whileUnchanged` has computed: findings per construct, app-wide problems per
+ * root, and the values of each `perPass` function.
+ */
 interface Pass {
   readonly findings: WeakMap<IConstruct, Finding[]>;
   readonly appProblems: WeakMap<IConstruct, ValidationProblem[]>;
+  readonly memos: Map<symbol, WeakMap<object, unknown>>;
 }
 let pass: Pass | undefined;
+
+/**
+ * `compute` with its result per key kept for the rest of a pass of `whileUnchanged` (and computed
+ * every time outside one), e.g. an object's manifest, which several rules and the capacity report
+ * read.
+ * @internal
+ */
+export function perPass<K extends object, V>(compute: (key: K) => V): (key: K) => V {
+  const id = Symbol('perPass');
+  return (key) => {
+    if (pass === undefined) return compute(key);
+    let table = pass.memos.get(id);
+    if (table === undefined) {
+      table = new WeakMap();
+      pass.memos.set(id, table);
+    }
+    if (table.has(key)) return table.get(key) as V;
+    const value = compute(key);
+    table.set(key, value);
+    return value;
+  };
+}
 
 /**
  * Runs `fn` (which must not change the tree) with every rule's result computed once and reused:
@@ -71,7 +97,7 @@ let pass: Pass | undefined;
  */
 export function whileUnchanged<T>(fn: () => T): T {
   if (pass !== undefined) return fn();
-  pass = { findings: new WeakMap(), appProblems: new WeakMap() };
+  pass = { findings: new WeakMap(), appProblems: new WeakMap(), memos: new Map() };
   try {
     return fn();
   } finally {
