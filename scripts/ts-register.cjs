@@ -5,36 +5,44 @@
  *
  * What it does, and why (measure with `npm run bench`):
  *
- * 1. Transpiles each required .ts file outside node_modules with @swc/core (types stripped, no
- *    type-checking: `npm run typecheck` does that) into CommonJS, and caches the output on disk
- *    under node_modules/.cache/cdk8s-sglang-pd/, keyed by the compiler version and options, the
- *    file's path and a hash of its bytes. An edited main.ts, lib/ or examples/ file is therefore
- *    transpiled again on the next run (a few ms each), with no build step. The generated 3.7 MB
- *    under imports/ (replaced only by `npm run import:offline`) are keyed by size and
- *    modification time instead, so a run does not even read them. `npm ci` warms the cache (`prepare` runs
- *    `node scripts/ts-register.cjs --warm`); without it the first run takes about a second more.
- * 2. Compiles the big modules (everything under node_modules and imports/) with a V8 code cache
- *    kept in the same directory, so that cdk8s' own modules (and its yaml library) and
- *    the RoleBasedGroup types are not parsed again on every run. The cache is per Node version
- *    and V8 flags (V8 rejects a cache made with others; it is then rebuilt).
- * 3. Reads ASCII-only sources as latin1, which is much cheaper than UTF-8 decoding for
+ * 1. Loads lib/index.ts as one bundle of the library: esbuild puts every lib/ file it imports into
+ *    one CommonJS module (packages and the generated imports/ stay outside), kept on disk under
+ *    node_modules/.cache/cdk8s-sglang-pd/bundle/ with the hash of each file it was built from. A
+ *    run hashes those files (about 75) and builds the bundle again when one changed (about
+ *    0.15 s), so an edited lib/ file is in the next run, with no build step. One module instead of
+ *    75 saves their resolution, reads and wrappers: about 40 ms of the 100-odd ms the library
+ *    adds to an empty chart. Each lib/ file exists once per process: a process whose first lib/
+ *    module is another file than lib/index.ts loads every lib/ file on its own (as below), and a
+ *    lib/ file required on its own after the bundle is refused (it would be a second copy).
+ * 2. Transpiles every other required .ts file outside node_modules (main.ts, examples/, scripts/,
+ *    imports/) with @swc/core (types stripped, no type-checking: `npm run typecheck` does that)
+ *    into CommonJS, and caches the output under node_modules/.cache/cdk8s-sglang-pd/js/, keyed by
+ *    the compiler version and options, the file's path and a hash of its bytes. The generated
+ *    3.7 MB under imports/ (replaced only by `npm run import:offline`) are keyed by size and
+ *    modification time instead, so a run does not even read them.
+ * 3. Compiles the big modules (everything under node_modules and imports/) with a V8 code cache
+ *    kept in the same directory, so that cdk8s' own modules (and its yaml library) and the
+ *    RoleBasedGroup types are not parsed again on every run. The cache is per Node version and
+ *    V8 flags (V8 rejects a cache made with others; it is then rebuilt).
+ * 4. Reads ASCII-only sources as latin1, which is much cheaper than UTF-8 decoding for
  *    multi-megabyte files.
+ * The first run after `npm ci` fills the caches and takes about a second more.
  *
  * Why this file and not a maintained runner: `npm run bench -- --runners` measures each one as
- * pairs A (an empty cdk8s chart) and B (main.ts). On the 2-core development machine (Node 20,
- * medians of 21-25 pairs, see the README's Performance section) this runner starts an empty chart
- * in about 170 ms and main.ts in about 320 ms; tsc's output run by plain node is as fast at run
- * time but needs a build in front of every `npm run synth` (`tsc -b`: about 0.4 s when nothing
- * changed, 5-7 s after an edit, since it type-checks); @swc-node/register (it loads the
- * TypeScript compiler at start) and tsx (ESM loader hooks in a worker thread) take about 520 and
- * 570 ms for the empty chart and 680 and 820 ms for main.ts. Node 20 has no public compile cache
- * (`module.enableCompileCache` arrives in Node 22). None of them meets the bench's B / A <= 1.3
- * without slowing A: the @swc-node/register ratio is about 1.3 only because of its slow start.
+ * pairs A (an empty cdk8s chart) and B (main.ts); see the README's Performance section. tsc's
+ * output run by plain node is no faster than this runner and needs a build in front of every
+ * `npm run synth` (`tsc -b`: about 0.4 s when nothing changed, 5-7 s after an edit, since it
+ * type-checks); @swc-node/register (it loads the TypeScript compiler at start) and tsx (ESM loader
+ * hooks in a worker thread) take about 520 and 570 ms for the empty chart, against about 190 ms
+ * here. Node 20 has no public compile cache (`module.enableCompileCache` arrives in Node 22).
+ * The bundling and transpiling themselves are esbuild's and swc's; what is left here is the
+ * caching and the choice of loader per file.
  *
- * Hand-written .ts files get inline source maps (without the sources, which stay on disk) and
- * source maps are enabled, so stack traces point at the TypeScript lines. Nothing here changes
- * what a module does. TS_REGISTER_NO_CACHE=1 bypasses both caches; TS_REGISTER_CACHE_DIR moves
- * them.
+ * The bundle and the hand-written .ts files carry inline source maps (without the sources, which
+ * stay on disk) and source maps are enabled, so stack traces point at the TypeScript lines; the
+ * bundle is therefore compiled by Node itself, without a code cache. Nothing here changes what a
+ * module does. TS_REGISTER_NO_CACHE=1 bypasses every cache and the bundle; TS_REGISTER_CACHE_DIR
+ * moves the caches.
  */
 'use strict';
 const crypto = require('crypto');
@@ -54,10 +62,13 @@ function realpath(p) {
 
 const ROOT = path.resolve(__dirname, '..');
 const IMPORTS = realpath(path.join(ROOT, 'imports')) + path.sep;
+const LIB = realpath(path.join(ROOT, 'lib')) + path.sep;
+const LIB_INDEX = `${LIB}index.ts`;
 const NODE_MODULES = `${path.sep}node_modules${path.sep}`;
 const CACHE_DIR = process.env.TS_REGISTER_CACHE_DIR || path.join(ROOT, 'node_modules', '.cache', 'cdk8s-sglang-pd');
 const NO_CACHE = process.env.TS_REGISTER_NO_CACHE === '1';
 const SWC_VERSION = JSON.parse(fs.readFileSync(require.resolve('@swc/core/package.json'), 'utf8')).version;
+const ESBUILD_VERSION = JSON.parse(fs.readFileSync(require.resolve('esbuild/package.json'), 'utf8')).version;
 
 /** swc options for one file. Generated imports/ get no source map (large, never debugged). */
 function swcOptions(filename) {
@@ -189,6 +200,99 @@ process.once('exit', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
+// The library as one bundle.
+
+/**
+ * esbuild options for the bundle of lib/index.ts: every file of lib/ it imports, in one CommonJS
+ * module; packages and the generated imports/ stay outside (imports/ is loaded per release, on
+ * demand). `outfile` is never written: it only makes the paths of the external requires (and of
+ * the source map's sources) relative to lib/, where the bundle runs as lib/index.ts.
+ */
+function bundleOptions(entry) {
+  return {
+    entryPoints: [entry],
+    absWorkingDir: ROOT,
+    bundle: true,
+    write: false,
+    metafile: true,
+    outfile: path.join(path.dirname(entry), 'index.bundle.js'),
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    keepNames: true,
+    packages: 'external',
+    external: [`${IMPORTS}*`],
+    sourcemap: 'inline',
+    sourcesContent: false,
+    charset: 'ascii',
+    logLevel: 'silent',
+  };
+}
+
+/** Hash of each file's bytes; undefined when one cannot be read. */
+function hashFiles(files) {
+  const hashes = {};
+  for (const f of files) {
+    try {
+      hashes[f] = hash(fs.readFileSync(path.join(ROOT, f)));
+    } catch {
+      return undefined;
+    }
+  }
+  return hashes;
+}
+
+/**
+ * The bundle's code, from the cache while every file it was built from is unchanged (their bytes
+ * are hashed on each run: about 75 small files), else built again with esbuild (about 0.15 s).
+ */
+function libBundle(entry) {
+  const opts = bundleOptions(entry);
+  const key = hash('ts-register/bundle/1', ESBUILD_VERSION, JSON.stringify(opts));
+  const manifestFile = path.join(CACHE_DIR, 'bundle', `${key}.json`);
+  try {
+    const manifest = JSON.parse(fs.readFileSync(manifestFile, 'latin1'));
+    const now = hashFiles(Object.keys(manifest.inputs));
+    if (now !== undefined && Object.keys(now).every((f) => now[f] === manifest.inputs[f])) {
+      return decode(fs.readFileSync(path.join(CACHE_DIR, 'bundle', `${manifest.code}.js`)));
+    }
+  } catch {
+    // no bundle yet, or a damaged one
+  }
+  const result = require('esbuild').buildSync(opts);
+  const inputs = Object.keys(result.metafile.inputs).sort();
+  const before = hashFiles(inputs);
+  const code = result.outputFiles[0].text;
+  const codeKey = hash(key, code);
+  // Written only when no input changed while esbuild read it.
+  if (before !== undefined && JSON.stringify(before) === JSON.stringify(hashFiles(inputs))) {
+    writeAtomic(path.join(CACHE_DIR, 'bundle', `${codeKey}.js`), code);
+    writeAtomic(manifestFile, JSON.stringify({ code: codeKey, inputs: before }));
+    prune(path.join(CACHE_DIR, 'bundle'));
+  }
+  return code;
+}
+
+/**
+ * How this process loads lib/: 'bundle' once lib/index.ts came as one bundle, 'files' once a lib/
+ * file came on its own (then lib/index.ts does too, so that each file exists once).
+ */
+let libMode;
+
+function loadLib(mod, filename) {
+  if (filename === LIB_INDEX && libMode !== 'files') {
+    libMode = 'bundle';
+    return mod._compile(libBundle(filename), filename);
+  }
+  if (libMode === 'bundle') {
+    throw new Error(`ts-register: ${path.relative(ROOT, filename)} is required after lib/index.ts, which this process loaded as one bundle `
+      + 'holding a copy of that file; import the library from lib/index.ts (its public API), or require the lib/ file first');
+  }
+  libMode = 'files';
+  return mod._compile(transpile(filename).code, filename);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Hooks.
 
 const defaultJs = Module._extensions['.js'];
@@ -225,23 +329,10 @@ Module._extensions['.js'] = function loadJs(mod, filename) {
 
 Module._extensions['.ts'] = function loadTs(mod, filename) {
   if (filename.includes(NODE_MODULES)) return defaultJs(mod, filename);
+  if (filename.startsWith(LIB) && !NO_CACHE) return loadLib(mod, filename);
   const { code, key } = transpile(filename);
   if (filename.startsWith(IMPORTS) && !NO_CACHE) return compileCached(mod, code, filename, key);
   return mod._compile(code, filename);
 };
 
 if (process.setSourceMapsEnabled) process.setSourceMapsEnabled(true);
-
-/**
- * `node scripts/ts-register.cjs --warm` (run by `npm ci` through `prepare`): transpiles the
- * generated imports/ and loads them with cdk8s, so that the first
- * `npm run synth` after a fresh install already finds both caches.
- */
-if (require.main === module && process.argv.includes('--warm')) {
-  require('cdk8s');
-  for (const f of fs.readdirSync(IMPORTS).sort()) {
-    if (f.endsWith('.ts') && !f.endsWith('.d.ts')) require(path.join(IMPORTS, f));
-  }
-}
-
-module.exports = { transpile };
