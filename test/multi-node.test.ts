@@ -102,6 +102,28 @@ describe('wiring details', () => {
   });
 });
 
+describe.each([
+  // release, the label only leader pods carry (checked against the controllers by the e2e layer), as Prometheus' meta label
+  ['v0.7', RbgTarget.V0_7, '__meta_kubernetes_pod_label_rbg_workloads_x_k8s_io_component_name', 'leader'],
+  ['v0.6', RbgTarget.V0_6, '__meta_kubernetes_pod_label_component_rolebasedgroup_workloads_x_k8s_io_name', 'leader'],
+  ['v0.4', RbgTarget.V0_4, '__meta_kubernetes_pod_label_leaderworkerset_sigs_k8s_io_worker_index', '0'],
+] as const)('RBG %s: monitoring of a multi-node role', (_release, target, leaderMeta, leaderValue) => {
+  test('GIVEN prefill on 2 nodes per instance and a single-node decode WHEN monitored THEN only the prefill leaders and every decode pod are scraped', () => {
+    const chart = Testing.chart();
+    group(chart, { rbg: target, decode: { replicas: 1, tensorParallelSize: 8, expertParallelSize: 8 } }).enableMonitoring();
+    const manifests = strictSynth(chart);
+    const endpoints = findObject(manifests, 'PodMonitor', 'q').spec.podMetricsEndpoints as Array<{ port: string; relabelings: Array<{ action: string; sourceLabels?: string[]; regex?: string }> }>;
+    const keeps = (port: string) => endpoints.filter((e) => e.port === port).map((e) => e.relabelings.filter((r) => r.action === 'keep').map((r) => [r.sourceLabels?.[0], r.regex]));
+    const roleMeta = target === RbgTarget.V0_7 ? '__meta_kubernetes_pod_label_rbg_workloads_x_k8s_io_role_name' : '__meta_kubernetes_pod_label_rolebasedgroup_workloads_x_k8s_io_role';
+    expect(keeps('http')).toEqual([
+      [[roleMeta, 'prefill'], [leaderMeta, leaderValue]],
+      [[roleMeta, 'decode']],
+    ]);
+    expect(keeps('metrics')).toEqual([[[roleMeta, 'router']]]);
+    expect(validateManifests(manifests)).toEqual([]);
+  });
+});
+
 describe('multi-node rules', () => {
   test('TP x DP must equal GPUs per node x nodes', () => {
     expect(problems({ prefill: { ...TWO_NODES, tensorParallelSize: 8, expertParallelSize: 8 } })).toEqual([

@@ -115,9 +115,10 @@ const MONITORING_ID = 'Monitoring';
  * Prometheus Operator monitoring of one PdServingGroup: `PodMonitor <group>` (or
  * `ServiceMonitor <group>` with the headless Service `<group>-metrics`), selecting the group's
  * pods by the label the targeted controller puts on them. One endpoint scrapes `/metrics` on the
- * port named `http` of the prefill and decode pods, another `/metrics` on the router's port
- * named `metrics`; relabelings keep only the intended role on each and copy the group and role
- * names into the `group` and `role` labels of every series.
+ * port named `http` of the prefill and decode pods (one endpoint per role when a role has
+ * multi-node instances: only their leaders are scraped, the workers serve no HTTP), another
+ * `/metrics` on the router's port named `metrics`; relabelings keep only the intended role on each
+ * and copy the group and role names into the `group` and `role` labels of every series.
  */
 export class GroupMonitoring extends Construct {
   /** Which monitor is emitted. */
@@ -189,14 +190,18 @@ export class GroupMonitoring extends Construct {
     const rbg = group.rbg;
     const seconds = durationSeconds(this.props.interval);
     const interval = this.props.interval === undefined ? undefined : `${seconds}s`;
-    const labelsOf = (roles: string[]): RelabelConfig[] => [
+    const labelsOf = (roles: string[], only: Record<string, string> = {}): RelabelConfig[] => [
       { action: 'keep', sourceLabels: [podLabelMeta(rbg.roleLabel)], regex: roles.join('|') },
+      ...Object.entries(only).map(([key, value]): RelabelConfig => ({ action: 'keep', sourceLabels: [podLabelMeta(key)], regex: value })),
       { action: 'replace', sourceLabels: [podLabelMeta(rbg.groupLabel)], targetLabel: MONITORING_GROUP_LABEL },
       { action: 'replace', sourceLabels: [podLabelMeta(rbg.roleLabel)], targetLabel: MONITORING_ROLE_LABEL },
     ];
-    const endpoints: ScrapeEndpoint[] = [
-      { port: HTTP_PORT_NAME, path: METRICS_PATH, interval, relabelings: labelsOf([group.prefill.roleName, group.decode.roleName]) },
-    ];
+    const servers = [group.prefill, group.decode];
+    // Only the leader of a multi-node instance serves HTTP: its workers are left out by the
+    // labels the leaders alone carry, which needs one endpoint per role.
+    const endpoints: ScrapeEndpoint[] = servers.some((r) => r.multiNode)
+      ? servers.map((r) => ({ port: HTTP_PORT_NAME, path: METRICS_PATH, interval, relabelings: labelsOf([r.roleName], withoutKeys(r.servingPodSelector, r.podSelector)) }))
+      : [{ port: HTTP_PORT_NAME, path: METRICS_PATH, interval, relabelings: labelsOf(servers.map((r) => r.roleName)) }];
     if (this.scrapesRouter) endpoints.push({ port: METRICS_PORT_NAME, path: METRICS_PATH, interval, relabelings: labelsOf([group.router.roleName]) });
     if (this.kind === MonitorKind.SERVICE_MONITOR) {
       return { selector: { matchLabels: featureLabels(group.name, 'metrics') }, endpoints };
@@ -221,6 +226,11 @@ export class GroupMonitoring extends Construct {
     // Headless: Prometheus scrapes each pod, nothing load-balances through it.
     return { clusterIp: 'None', selector: this.podSelector, ports };
   }
+}
+
+/** The entries of `labels` whose keys `base` does not have. */
+function withoutKeys(labels: Record<string, string>, base: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(labels).filter(([key]) => !(key in base)));
 }
 
 function labelsOrEmpty(labels: unknown): Record<string, string> {
