@@ -8,7 +8,7 @@ import { strictSynth, warningLines } from './support/check';
 import { Chart, Size, Testing } from 'cdk8s';
 import {
   CapacityReport, GpuProfile, KvCacheDtype, ModelSource, PdServingGroup, PdServingGroupProps, QwenModel, QwenModelVolume,
-  RbgTarget, RdmaProfile, SglangImage, SglangPdValidationError, ValidationProblem, synthesize, validate,
+  RbgTarget, RdmaProfile, RouterDiscovery, SglangImage, SglangPdValidationError, ValidationProblem, synthesize, validate,
 } from '../lib';
 import { validateManifests } from './schema/strict-schema';
 import { Manifest, container, findObject, podTemplate } from './util';
@@ -256,6 +256,15 @@ describe('computed NaN or Infinity in messages and reports', () => {
     // A sane custom model still synthesizes, with a finite startup probe.
     const objs = synthesized(group({}, custom({})));
     expect(container(findObject(objs, 'RoleBasedGroup', 'pd'), 'prefill').startupProbe.failureThreshold).toBe(74);
+  });
+});
+
+describe('messages that rendered junk', () => {
+  test('an httpPort of the wrong type with Kubernetes discovery is refused for itself, not as two roles on "[object Object]"', () => {
+    // Before (seed 20251125, case 7128): router.discovery: "prefill listens on [object Object] and decode on [object Object]".
+    const lines = refused(group({ httpPort: {} as never, router: { discovery: RouterDiscovery.KUBERNETES } }));
+    expect(lines.filter((l) => l.includes('router.discovery'))).toEqual([]);
+    expect(lines).toEqual(expect.arrayContaining([expect.stringMatching(/^test\/pd\/prefill httpPort=\{\}: /)]));
   });
 });
 

@@ -116,9 +116,10 @@ export class RouterRole extends SglangRole {
     if (f.integer('router.metricsPort', this.metricsPort, 1, 65535) && this.metricsPort === this.httpPort) {
       f.error('router.metricsPort', this.metricsPort, `must differ from httpPort (${this.httpPort})`);
     }
-    if (this.usesKubernetesDiscovery && this.prefill instanceof PrefillRole && this.decode instanceof DecodeRole
-      && this.prefill.httpPort !== this.decode.httpPort) {
-      f.error('router.discovery', this.discovery, `Kubernetes discovery uses one worker port, but prefill listens on ${this.prefill.httpPort} and decode on ${this.decode.httpPort}`);
+    // Only valid ports are compared: a port of the wrong kind is reported by its role.
+    const ports = this.prefill instanceof PrefillRole && this.decode instanceof DecodeRole ? [this.prefill.httpPort, this.decode.httpPort] : [];
+    if (this.usesKubernetesDiscovery && ports.length === 2 && ports.every((port) => Number.isInteger(port)) && ports[0] !== ports[1]) {
+      f.error('router.discovery', this.discovery, `Kubernetes discovery uses one worker port, but prefill listens on ${ports[0]} and decode on ${ports[1]}`);
     }
     return [...super.findings(), ...f.list];
   }
