@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App, Chart, Testing, YamlOutputType } from 'cdk8s';
 import {
-  GpuProfile, ModelSource, PdServingGroup, PdServingGroupProps, QwenModel, QwenModelVolume, RdmaProfile,
+  GangScheduling, GpuProfile, ModelSource, PdServingGroup, PdServingGroupProps, QwenModel, QwenModelVolume, RdmaProfile,
   SglangImage, SglangPdValidationError, synthesize, validate,
 } from '../lib';
 import { errorLines, strictSynth } from './support/check';
@@ -172,6 +172,27 @@ describe('JavaScript callers', () => {
       expect.stringMatching(/^test\/h\/prefill memory="8Gi": must be a cdk8s Size/),
     ]));
   });
+});
+
+test('JavaScript callers: a value of the wrong type is reported as it was passed, whatever the caller changes later', () => {
+  // GIVEN an untyped caller passing objects where a number and a port belong
+  const chart = Testing.chart();
+  const replicas = { count: 2 };
+  const httpPort = [8000];
+  const queue = { minutes: 1 };
+  small(chart, { prefill: { replicas }, httpPort, placement: { gangScheduling: GangScheduling.volcano({ queue: queue as never }) } } as never);
+  // WHEN the caller edits its objects after construction
+  replicas.count = 3;
+  httpPort.push(9000);
+  queue.minutes = 5;
+  // THEN the messages show the values the construct was given
+  const lines = errorLines(chart);
+  expect(lines).toEqual(expect.arrayContaining([
+    expect.stringMatching(/^test\/pd\/prefill replicas=\{"count":2\}: /),
+    expect.stringMatching(/ httpPort=\[8000\]: /),
+    expect.stringMatching(/ placement\.gangScheduling\.queue=\{"minutes":1\}: /),
+  ]));
+  expect(lines.join('\n')).not.toMatch(/"count":3|9000|"minutes":5/);
 });
 
 test('JavaScript callers: two groups without a name are each refused for it, not reported as clashing over names built from "undefined"', () => {

@@ -1,5 +1,6 @@
 import { Size } from 'cdk8s';
 import { kibibytes } from '../util/quantity';
+import { ownedProps } from '../util/copy';
 
 /**
  * Options of a custom GPU profile. Give the memory the driver reports (`reportedMemoryMiB`, as
@@ -70,7 +71,7 @@ export class GpuProfile {
 
   /** A GPU that has no preset. */
   public static custom(options: CustomGpuOptions): GpuProfile {
-    const o = { ...(options ?? {}) } as CustomGpuOptions;
+    const o = ownedProps(options);
     const reported = o.reportedMemoryMiB ?? kibibytes(o.memory) / 1024;
     const memory = o.memory ?? (typeof reported === 'number' && Number.isFinite(reported) ? Size.mebibytes(reported) : o.memory);
     return new GpuProfile(o.name, memory as Size, reported, o.gpusPerNode ?? 8, o.resourceName, o.preloadOverhead);

@@ -15,6 +15,7 @@ import { addRules } from '../validation/register';
 import { featureLabels } from './labels';
 import { ScalingMetric } from './scaling-metric';
 import type { SglangServerRole } from './server-role';
+import { ownedProps } from '../util/copy';
 
 /** Kind of the object the RBG controller creates for a role with `scalingAdapter.enable`. */
 export const SCALING_ADAPTER_KIND = 'RoleBasedGroupScalingAdapter';
@@ -88,7 +89,7 @@ export class RoleAutoscaler extends Construct {
    */
   constructor(scope: Construct, id: string, props: RoleAutoscalerProps) {
     super(scope, id);
-    const p: RoleAutoscalerProps = { ...(props ?? {}) } as RoleAutoscalerProps;
+    const p: RoleAutoscalerProps = ownedProps(props);
     const a: RoleAutoscaling = p.autoscaling !== null && typeof p.autoscaling === 'object' ? Object.freeze({ ...p.autoscaling }) : p.autoscaling;
     this.props = Object.freeze({ ...p, autoscaling: a });
     this.minReplicas = a?.minReplicas ?? 1;

@@ -1,4 +1,5 @@
 import { Duration } from 'cdk8s';
+import { ownedProps } from '../util/copy';
 
 /**
  * Scheduler that enforces gang scheduling for a group.
@@ -51,13 +52,13 @@ export interface VolcanoGangOptions {
 export class GangScheduling {
   /** Gang scheduling through the scheduler-plugins coscheduling plugin. */
   public static schedulerPlugins(options: SchedulerPluginsGangOptions = {}): GangScheduling {
-    const o = { ...(options ?? {}) };
+    const o = ownedProps(options);
     return new GangScheduling(GangScheduler.SCHEDULER_PLUGINS, o.timeout, undefined, undefined);
   }
 
   /** Gang scheduling through Volcano. */
   public static volcano(options: VolcanoGangOptions = {}): GangScheduling {
-    const o = { ...(options ?? {}) };
+    const o = ownedProps(options);
     return new GangScheduling(GangScheduler.VOLCANO, undefined, o.queue, o.priorityClassName);
   }
 

@@ -10,7 +10,7 @@
  */
 import { ApiObject, Chart, Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { copyArray } from '../util/copy';
+import { copyArray, ownedProps } from '../util/copy';
 import { durationSeconds } from '../util/duration';
 import { gatewayRules } from '../validation/gateway-rules';
 import { addRules } from '../validation/register';
@@ -167,7 +167,7 @@ export class InferenceGateway extends Construct {
    */
   constructor(scope: Construct, id: string, props: InferenceGatewayProps) {
     super(scope, id);
-    const p: InferenceGatewayProps = { ...(props ?? {}) } as InferenceGatewayProps;
+    const p: InferenceGatewayProps = ownedProps(props);
     this.props = Object.freeze({ ...p, hostnames: copyArray(p.hostnames) as string[] | undefined });
     const group = p.group;
     this.poolApi = p.poolApi === InferencePoolApi.V1ALPHA2 ? InferencePoolApi.V1ALPHA2 : InferencePoolApi.V1;

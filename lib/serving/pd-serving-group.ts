@@ -10,7 +10,7 @@ import { RouterDiscovery, RouterPolicy } from '../sglang/router-options';
 import { SglangServerOptions } from '../sglang/server-options';
 import { SglangImage } from '../sglang/sglang-image';
 import { QwenModelVolume } from '../storage/qwen-model-volume';
-import { copyArray, definedOnly } from '../util/copy';
+import { copyArray, definedOnly, ownedProps } from '../util/copy';
 import { isDnsLabel } from '../util/names';
 import { extraArgAgreementRules } from '../validation/flag-rules';
 import { agreementRules, clusterRules, dependencyRules, groupNameRules } from '../validation/group-rules';
@@ -232,7 +232,7 @@ export class PdServingGroup extends Construct {
    */
   constructor(scope: Construct, id: string, props: PdServingGroupProps) {
     super(scope, id);
-    const p: PdServingGroupProps = { ...(props ?? {}) } as PdServingGroupProps;
+    const p: PdServingGroupProps = ownedProps(props);
     this.name = p.name;
     this.rbg = RbgTarget.ALL.includes(p.rbg as RbgTarget) ? p.rbg as RbgTarget : RbgTarget.V0_7;
     this.model = p.model;

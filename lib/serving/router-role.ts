@@ -8,6 +8,7 @@ import { DecodeRole } from './decode-role';
 import { PodParts, httpProbe } from './pod-template';
 import { PrefillRole } from './prefill-role';
 import { SglangRole, SglangRoleProps } from './sglang-role';
+import { ownedProps } from '../util/copy';
 
 /**
  * Props of a router role.
@@ -66,7 +67,7 @@ export class RouterRole extends SglangRole {
    * @param props workers and routing
    */
   constructor(scope: Construct, id: string, props: RouterRoleProps) {
-    const p: RouterRoleProps = { ...(props ?? {}) } as RouterRoleProps;
+    const p: RouterRoleProps = ownedProps(props);
     super(scope, id, p, 'router', p.extraArgs);
     this.prefill = p.prefill;
     this.decode = p.decode;

@@ -19,6 +19,7 @@ import { SglangRole, SglangRoleProps } from './sglang-role';
 import { RoleAutoscaler, RoleAutoscaling } from './autoscaling';
 import { featureLabels, inferenceWorkloadLabels } from './labels';
 import { serverLabelRules } from '../validation/monitoring-rules';
+import { ownedProps } from '../util/copy';
 
 /**
  * Pod settings only servers have.
@@ -133,7 +134,7 @@ export abstract class SglangServerRole extends SglangRole {
    * @param defaultRoleName role name when `props.roleName` is not given
    */
   protected constructor(scope: Construct, id: string, props: SglangServerRoleProps, defaultRoleName: string) {
-    const p: SglangServerRoleProps = { ...(props ?? {}) } as SglangServerRoleProps;
+    const p: SglangServerRoleProps = ownedProps(props);
     // With autoscaling, the initial pod count defaults to the lower bound.
     const a = p.autoscaling;
     const min = a !== null && typeof a === 'object' ? a.minReplicas : undefined;

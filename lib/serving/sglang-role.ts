@@ -5,7 +5,7 @@ import { RbgTarget } from '../rbg/rbg-target';
 import { RoleModel } from '../rbg/role-based-group';
 import { FlagRoleKind } from '../sglang/flags';
 import { SglangImage } from '../sglang/sglang-image';
-import { copyArray, copyMap } from '../util/copy';
+import { copyArray, copyMap, ownedProps } from '../util/copy';
 import { formatQuantity } from '../util/quantity';
 import { Finding, Findings } from '../validation/findings';
 import { extraArgRules } from '../validation/flag-rules';
@@ -174,7 +174,7 @@ export abstract class SglangRole extends Construct {
    */
   protected constructor(scope: Construct, id: string, props: SglangRoleProps, defaultRoleName: string, extraArgs: unknown) {
     super(scope, id);
-    const p: SglangRoleProps = { ...(props ?? {}) } as SglangRoleProps;
+    const p: SglangRoleProps = ownedProps(props);
     this.podProps = Object.freeze({
       ...p, env: copyMap(p.env), nodeSelector: copyMap(p.nodeSelector), podAnnotations: copyMap(p.podAnnotations),
       tolerations: copyStructs(p.tolerations) as Toleration[] | undefined,

@@ -6,6 +6,7 @@ import { formatQuantity } from '../util/quantity';
 import { addRules } from '../validation/register';
 import { fluidRules } from '../validation/fluid-rules';
 import { FluidSourceOptions, bindFluid } from './fluid-source';
+import { ownedProps } from '../util/copy';
 
 /**
  * ossfs release used by the CSI driver to mount an OSS bucket.
@@ -97,7 +98,7 @@ export interface VolumeBinding {
 export class ModelSource {
   /** A static OSS volume mounted through the Alibaba Cloud CSI plugin (as in the ACK tutorial). */
   public static oss(options: OssSourceOptions): ModelSource {
-    const o = { ...(options ?? {}) } as OssSourceOptions;
+    const o = ownedProps(options);
     const credentials = o.credentials === undefined || o.credentials === null || typeof o.credentials !== 'object'
       ? o.credentials : Object.freeze({ ...o.credentials });
     const mountOptions = Array.isArray(o.mountOptions) ? Object.freeze([...o.mountOptions]) as string[] : o.mountOptions;
@@ -112,7 +113,7 @@ export class ModelSource {
    * ack-fluid) in the cluster.
    */
   public static fluid(options: FluidSourceOptions): ModelSource {
-    const o = { ...(options ?? {}) } as FluidSourceOptions;
+    const o = ownedProps(options);
     return new ModelSource(undefined, undefined, Object.freeze(o));
   }
 

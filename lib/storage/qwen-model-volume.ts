@@ -7,6 +7,7 @@ import { addRules } from '../validation/register';
 import { registerAppRules } from '../validation/app-rules';
 import { modelRules, volumeRules } from '../validation/volume-rules';
 import { ModelSource } from './model-source';
+import { ownedProps } from '../util/copy';
 
 /**
  * Props of a QwenModelVolume.
@@ -64,7 +65,7 @@ export class QwenModelVolume extends Construct {
    */
   constructor(scope: Construct, id: string, props: QwenModelVolumeProps) {
     super(scope, id);
-    const p: QwenModelVolumeProps = { ...(props ?? {}) } as QwenModelVolumeProps;
+    const p: QwenModelVolumeProps = ownedProps(props);
     this.model = p.model;
     this.source = p.source;
     const source = p.source instanceof ModelSource ? p.source : undefined;
