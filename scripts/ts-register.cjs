@@ -259,15 +259,18 @@ function libBundle(entry) {
   } catch {
     // no bundle yet, or a damaged one
   }
+  // Every file under lib/ is hashed before the build and again after it: the bundle is kept only
+  // when none of its inputs changed while esbuild read them (an editor saving meanwhile).
+  const libFiles = fs.readdirSync(LIB, { recursive: true }).map((f) => path.relative(ROOT, path.join(LIB, f)).split(path.sep).join('/'));
+  const before = hashFiles(libFiles.filter((f) => fs.statSync(path.join(ROOT, f)).isFile())) ?? {};
   const result = require('esbuild').buildSync(opts);
   const inputs = Object.keys(result.metafile.inputs).sort();
-  const before = hashFiles(inputs);
+  const after = hashFiles(inputs);
   const code = result.outputFiles[0].text;
   const codeKey = hash(key, code);
-  // Written only when no input changed while esbuild read it.
-  if (before !== undefined && JSON.stringify(before) === JSON.stringify(hashFiles(inputs))) {
+  if (after !== undefined && inputs.every((f) => before[f] === after[f])) {
     writeAtomic(path.join(CACHE_DIR, 'bundle', `${codeKey}.js`), code);
-    writeAtomic(manifestFile, JSON.stringify({ code: codeKey, inputs: before }));
+    writeAtomic(manifestFile, JSON.stringify({ code: codeKey, inputs: after }));
     prune(path.join(CACHE_DIR, 'bundle'));
   }
   return code;
