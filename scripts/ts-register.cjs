@@ -10,8 +10,8 @@
  *    node_modules/.cache/cdk8s-sglang-pd/bundle/ with the hash of each file it was built from. A
  *    run hashes those files (about 75) and builds the bundle again when one changed (about
  *    0.15 s), so an edited lib/ file is in the next run, with no build step. One module instead of
- *    75 saves their resolution, reads and wrappers: about 40 ms of the 100-odd ms the library
- *    adds to an empty chart. Each lib/ file exists once per process: a process whose first lib/
+ *    75 saves their resolution, reads and wrappers: about 40 ms of what the library adds to an
+ *    empty chart. Each lib/ file exists once per process: a process whose first lib/
  *    module is another file than lib/index.ts loads every lib/ file on its own (as below), and a
  *    lib/ file required on its own after the bundle is refused (it would be a second copy).
  * 2. Transpiles every other required .ts file outside node_modules (main.ts, examples/, scripts/,
@@ -38,11 +38,12 @@
  * The bundling and transpiling themselves are esbuild's and swc's; what is left here is the
  * caching and the choice of loader per file.
  *
- * The bundle and the hand-written .ts files carry inline source maps (without the sources, which
- * stay on disk) and source maps are enabled, so stack traces point at the TypeScript lines; the
- * bundle is therefore compiled by Node itself, without a code cache. Nothing here changes what a
- * module does. TS_REGISTER_NO_CACHE=1 bypasses every cache and the bundle; TS_REGISTER_CACHE_DIR
- * moves the caches.
+ * The bundle (with a V8 code cache, like the big modules) and the other .ts files have source
+ * maps (without the sources, which stay on disk). Stack traces point at the TypeScript lines
+ * through @cspotcode/source-map-support, installed the first time a stack is formatted; Node's own
+ * source maps would decode every map on every run (about 15 ms for the bundle). Nothing here
+ * changes what a module does. TS_REGISTER_NO_CACHE=1 bypasses every cache and the bundle;
+ * TS_REGISTER_CACHE_DIR moves the caches.
  */
 'use strict';
 const crypto = require('crypto');
@@ -174,9 +175,12 @@ function makeRequire(mod) {
   return require;
 }
 
-/** Runs `code` as the body of CommonJS module `mod`, with a V8 code cache named by `key`. */
-function compileCached(mod, code, filename, key) {
-  const cacheFile = path.join(CACHE_DIR, 'v8', `${hash(V8_TAG, filename, key)}.bin`);
+/**
+ * Runs `code` as the body of CommonJS module `mod`, with a V8 code cache named by `key`; stack
+ * traces name `shownAs` (default: the module's file).
+ */
+function compileCached(mod, code, filename, key, shownAs = filename) {
+  const cacheFile = path.join(CACHE_DIR, 'v8', `${hash(V8_TAG, filename, shownAs, key)}.bin`);
   let cachedData;
   try {
     cachedData = fs.readFileSync(cacheFile);
@@ -184,7 +188,7 @@ function compileCached(mod, code, filename, key) {
     // no cache yet
   }
   const script = new vm.Script(Module.wrap(code), {
-    filename,
+    filename: shownAs,
     cachedData,
     importModuleDynamically: vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
@@ -222,7 +226,7 @@ function bundleOptions(entry) {
     keepNames: true,
     packages: 'external',
     external: [`${IMPORTS}*`],
-    sourcemap: 'inline',
+    sourcemap: 'external',
     sourcesContent: false,
     charset: 'ascii',
     logLevel: 'silent',
@@ -243,8 +247,9 @@ function hashFiles(files) {
 }
 
 /**
- * The bundle's code, from the cache while every file it was built from is unchanged (their bytes
- * are hashed on each run: about 75 small files), else built again with esbuild (about 0.15 s).
+ * The bundle's code, its cache key and (on demand) its source map, from the cache while every
+ * file it was built from is unchanged (their bytes are hashed on each run: about 75 small files),
+ * else built again with esbuild (about 0.15 s).
  */
 function libBundle(entry) {
   const opts = bundleOptions(entry);
@@ -254,7 +259,8 @@ function libBundle(entry) {
     const manifest = JSON.parse(fs.readFileSync(manifestFile, 'latin1'));
     const now = hashFiles(Object.keys(manifest.inputs));
     if (now !== undefined && Object.keys(now).every((f) => now[f] === manifest.inputs[f])) {
-      return decode(fs.readFileSync(path.join(CACHE_DIR, 'bundle', `${manifest.code}.js`)));
+      const code = decode(fs.readFileSync(path.join(CACHE_DIR, 'bundle', `${manifest.code}.js`)));
+      return { code, key: manifest.code, map: () => fs.readFileSync(path.join(CACHE_DIR, 'bundle', `${manifest.code}.js.map`), 'utf8') };
     }
   } catch {
     // no bundle yet, or a damaged one
@@ -266,14 +272,16 @@ function libBundle(entry) {
   const result = require('esbuild').buildSync(opts);
   const inputs = Object.keys(result.metafile.inputs).sort();
   const after = hashFiles(inputs);
-  const code = result.outputFiles[0].text;
+  const code = result.outputFiles.find((f) => f.path.endsWith('.js')).text;
+  const map = result.outputFiles.find((f) => f.path.endsWith('.js.map')).text;
   const codeKey = hash(key, code);
   if (after !== undefined && inputs.every((f) => before[f] === after[f])) {
+    writeAtomic(path.join(CACHE_DIR, 'bundle', `${codeKey}.js.map`), map);
     writeAtomic(path.join(CACHE_DIR, 'bundle', `${codeKey}.js`), code);
     writeAtomic(manifestFile, JSON.stringify({ code: codeKey, inputs: after }));
     prune(path.join(CACHE_DIR, 'bundle'));
   }
-  return code;
+  return { code, key: codeKey, map: () => map };
 }
 
 /**
@@ -285,14 +293,18 @@ let libMode;
 function loadLib(mod, filename) {
   if (filename === LIB_INDEX && libMode !== 'files') {
     libMode = 'bundle';
-    return mod._compile(libBundle(filename), filename);
+    const bundle = libBundle(filename);
+    // Frames the source map cannot place name the bundle, not lib/index.ts.
+    const shownAs = path.join(LIB, 'index.bundle.js');
+    sourceMaps.set(shownAs, bundle.map);
+    return compileCached(mod, bundle.code, filename, bundle.key, shownAs);
   }
   if (libMode === 'bundle') {
     throw new Error(`ts-register: ${path.relative(ROOT, filename)} is required after lib/index.ts, which this process loaded as one bundle `
       + 'holding a copy of that file; import the library from lib/index.ts (its public API), or require the lib/ file first');
   }
   libMode = 'files';
-  return mod._compile(transpile(filename).code, filename);
+  return compileTs(mod, transpile(filename).code, filename);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -335,7 +347,45 @@ Module._extensions['.ts'] = function loadTs(mod, filename) {
   if (filename.startsWith(LIB) && !NO_CACHE) return loadLib(mod, filename);
   const { code, key } = transpile(filename);
   if (filename.startsWith(IMPORTS) && !NO_CACHE) return compileCached(mod, code, filename, key);
-  return mod._compile(code, filename);
+  return compileTs(mod, code, filename);
 };
 
-if (process.setSourceMapsEnabled) process.setSourceMapsEnabled(true);
+// ---------------------------------------------------------------------------------------------
+// Stack traces.
+
+/** Source map (JSON text, read on demand) of each module compiled here that has one. */
+const sourceMaps = new Map();
+
+/** Compiles a transpiled .ts file (its code ends with an inline source map) as CommonJS module `mod`. */
+function compileTs(mod, code, filename) {
+  sourceMaps.set(filename, () => {
+    const m = /\/\/# sourceMappingURL=data:application\/json;base64,([A-Za-z0-9+/=]+)\s*$/.exec(code);
+    return m === null ? null : Buffer.from(m[1], 'base64').toString('utf8');
+  });
+  return mod._compile(code, filename);
+}
+
+/**
+ * Stack traces name the TypeScript files and lines: the first time a stack is formatted,
+ * @cspotcode/source-map-support (ts-node's) is installed with the source maps of the modules
+ * compiled here. Node's own source maps are not used: Node 20 decodes every map when the module is
+ * compiled, which cost about 15 ms for the bundle on every run, stack or no stack.
+ */
+function installSourceMaps(error, frames) {
+  if (Error.prepareStackTrace === installSourceMaps) {
+    require('@cspotcode/source-map-support').install({
+      environment: 'node',
+      handleUncaughtExceptions: false,
+      hookRequire: false,
+      retrieveSourceMap: (source) => {
+        const map = sourceMaps.get(source.startsWith('file://') ? require('url').fileURLToPath(source) : source)?.();
+        return map ? { url: source, map } : null;
+      },
+    });
+  }
+  if (Error.prepareStackTrace === installSourceMaps) Error.prepareStackTrace = nodePrepareStackTrace;
+  return Error.prepareStackTrace ? Error.prepareStackTrace(error, frames) : `${error}${frames.map((f) => `\n    at ${f}`).join('')}`;
+}
+// Node 20 has its own Error.prepareStackTrace (or none); anything else is someone's and is kept.
+const nodePrepareStackTrace = Error.prepareStackTrace;
+if (nodePrepareStackTrace === undefined || nodePrepareStackTrace.name === 'ErrorPrepareStackTrace') Error.prepareStackTrace = installSourceMaps;
