@@ -29,10 +29,10 @@ export function copyMap(value: Readonly<Record<string, string>> | undefined): Re
 }
 
 /**
- * A copy of `obj` without the keys whose value is undefined, so spreading it never unsets a value;
- * plain-object and array values are frozen deep copies, as in `ownedProps`.
+ * A copy of `obj` without the keys whose value is undefined, so spreading it never unsets a value.
+ * Its values are taken as they are: pass props a construct already owns (`ownedProps`).
  */
 export function definedOnly<T extends object>(obj: T | undefined): Partial<T> {
   if (obj === undefined || obj === null || typeof obj !== 'object') return {};
-  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined).map(([k, v]) => [k, frozenCopy(v)])) as Partial<T>;
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
