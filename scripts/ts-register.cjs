@@ -290,21 +290,26 @@ function libBundle(entry) {
  */
 let libMode;
 
-function loadLib(mod, filename) {
+/** True when lib/ file `filename` is to come from the bundle; refuses a second copy of a file. */
+function fromBundle(filename) {
   if (filename === LIB_INDEX && libMode !== 'files') {
     libMode = 'bundle';
-    const bundle = libBundle(filename);
-    // Frames the source map cannot place name the bundle, not lib/index.ts.
-    const shownAs = path.join(LIB, 'index.bundle.js');
-    sourceMaps.set(shownAs, bundle.map);
-    return compileCached(mod, bundle.code, filename, bundle.key, shownAs);
+    return true;
   }
   if (libMode === 'bundle') {
     throw new Error(`ts-register: ${path.relative(ROOT, filename)} is required after lib/index.ts, which this process loaded as one bundle `
       + 'holding a copy of that file; import the library from lib/index.ts (its public API), or require the lib/ file first');
   }
   libMode = 'files';
-  return compileTs(mod, transpile(filename).code, filename);
+  return false;
+}
+
+/** Runs the bundle as module lib/index.ts; frames its source map cannot place name the bundle. */
+function loadBundle(mod, filename) {
+  const bundle = libBundle(filename);
+  const shownAs = path.join(LIB, 'index.bundle.js');
+  bundleMaps.set(shownAs, bundle.map);
+  return compileCached(mod, bundle.code, filename, bundle.key, shownAs);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -344,7 +349,7 @@ Module._extensions['.js'] = function loadJs(mod, filename) {
 
 Module._extensions['.ts'] = function loadTs(mod, filename) {
   if (filename.includes(NODE_MODULES)) return defaultJs(mod, filename);
-  if (filename.startsWith(LIB) && !NO_CACHE) return loadLib(mod, filename);
+  if (filename.startsWith(LIB) && !NO_CACHE && fromBundle(filename)) return loadBundle(mod, filename);
   const { code, key } = transpile(filename);
   if (filename.startsWith(IMPORTS) && !NO_CACHE) return compileCached(mod, code, filename, key);
   return compileTs(mod, code, filename);
@@ -353,15 +358,14 @@ Module._extensions['.ts'] = function loadTs(mod, filename) {
 // ---------------------------------------------------------------------------------------------
 // Stack traces.
 
-/** Source map (JSON text, read on demand) of each module compiled here that has one. */
-const sourceMaps = new Map();
+/** Source map (JSON text, read on demand) of the bundle, by the file name its frames show. */
+const bundleMaps = new Map();
+/** Code of each transpiled .ts module, whose inline source map the stack trace library reads. */
+const transpiled = new Map();
 
-/** Compiles a transpiled .ts file (its code ends with an inline source map) as CommonJS module `mod`. */
+/** Compiles a transpiled .ts file as CommonJS module `mod`. */
 function compileTs(mod, code, filename) {
-  sourceMaps.set(filename, () => {
-    const m = /\/\/# sourceMappingURL=data:application\/json;base64,([A-Za-z0-9+/=]+)\s*$/.exec(code);
-    return m === null ? null : Buffer.from(m[1], 'base64').toString('utf8');
-  });
+  transpiled.set(filename, code);
   return mod._compile(code, filename);
 }
 
@@ -372,13 +376,15 @@ function compileTs(mod, code, filename) {
  * compiled, which cost about 15 ms for the bundle on every run, stack or no stack.
  */
 function installSourceMaps(error, frames) {
+  const fileOf = (source) => (source.startsWith('file://') ? require('url').fileURLToPath(source) : source);
   if (Error.prepareStackTrace === installSourceMaps) {
     require('@cspotcode/source-map-support').install({
       environment: 'node',
       handleUncaughtExceptions: false,
       hookRequire: false,
+      retrieveFile: (source) => transpiled.get(fileOf(source)) ?? null,
       retrieveSourceMap: (source) => {
-        const map = sourceMaps.get(source.startsWith('file://') ? require('url').fileURLToPath(source) : source)?.();
+        const map = bundleMaps.get(fileOf(source))?.();
         return map ? { url: source, map } : null;
       },
     });
