@@ -74,7 +74,7 @@ test('stack traces of the bundle name the TypeScript file', () => {
   expect(r.stdout).not.toContain('index.bundle.js');
 });
 
-test('the bundle is built again when a file it came from has other bytes', () => {
+test('the bundle is built again when a file it came from has changed', () => {
   // GIVEN a bundle in the cache
   const probe = "const lib = require('./lib'); console.log(typeof lib.synthesize)";
   expect(runScript(probe).stdout.trim()).toBe('function');
@@ -84,7 +84,7 @@ test('the bundle is built again when a file it came from has other bytes', () =>
   const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8')) as { code: string; inputs: Record<string, string> };
   expect(Object.keys(manifest.inputs)).toEqual(expect.arrayContaining(['lib/index.ts', 'lib/report/synthesize.ts']));
 
-  // WHEN the cache says a file had other bytes (as after an edit), the next run builds a new bundle
+  // WHEN the cache says a file had another size or time (as before an edit), the next run builds a new bundle
   fs.writeFileSync(manifestPath, JSON.stringify({ ...manifest, inputs: { ...manifest.inputs, 'lib/report/synthesize.ts': 'edited' } }));
   expect(runScript(probe).stdout.trim()).toBe('function');
 
@@ -92,4 +92,27 @@ test('the bundle is built again when a file it came from has other bytes', () =>
   const rebuilt = JSON.parse(fs.readFileSync(manifestPath, 'utf8')) as { inputs: Record<string, string> };
   expect(rebuilt.inputs['lib/report/synthesize.ts']).toBe(manifest.inputs['lib/report/synthesize.ts']);
   expect(bundleFiles().filter((f) => f.endsWith('.js'))).toEqual([`${manifest.code}.js`]);
+});
+
+test('a file saved again (a new modification time) is read again', () => {
+  // GIVEN a bundle in the cache
+  const probe = "const lib = require('./lib'); console.log(typeof lib.synthesize)";
+  expect(runScript(probe).stdout.trim()).toBe('function');
+  const manifestPath = path.join(cacheDir, 'bundle', bundleFiles().find((f) => f.endsWith('.json'))!);
+  const before = JSON.parse(fs.readFileSync(manifestPath, 'utf8')) as { inputs: Record<string, string> };
+
+  // WHEN a file of the library gets a new modification time (its bytes unchanged)
+  const file = path.join(ROOT, 'lib', 'util', 'json.ts');
+  const { atime, mtime } = fs.statSync(file);
+  try {
+    fs.utimesSync(file, atime, new Date(mtime.getTime() + 1000));
+    expect(runScript(probe).stdout.trim()).toBe('function');
+  } finally {
+    fs.utimesSync(file, atime, mtime);
+  }
+
+  // THEN the next run looked at it again: the manifest has the file's new identity
+  const after = JSON.parse(fs.readFileSync(manifestPath, 'utf8')) as { inputs: Record<string, string> };
+  expect(after.inputs['lib/util/json.ts']).not.toBe(before.inputs['lib/util/json.ts']);
+  expect(after.inputs['lib/index.ts']).toBe(before.inputs['lib/index.ts']);
 });
