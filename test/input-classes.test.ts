@@ -103,7 +103,7 @@ describe('Kubernetes names and values', () => {
     [{ image: SglangImage.of('lmsysorg/sglang@sha256:0123') }, 'image='],
     [{ gpu: GpuProfile.custom({ name: 'x', memory: GpuProfile.L20.memory, resourceName: 'requests.nvidia.com/gpu' }) }, 'gpu.resourceName='],
     [{ rdma: RdmaProfile.custom('limits.rdma/hca') }, 'rdma.resourceName='],
-    [{ decode: { env: { X: '0o17' } } }, 'read by kubectl (a YAML 1.1 reader) as a number'],
+    [{ decode: { env: { X: '0o17' } } }, 'test/pd RoleBasedGroup/pd.spec.roles[1].standalonePattern.template.spec.containers[0].env[1].value="0o17": would be written unquoted and read by kubectl (a YAML 1.1 reader) as a number'],
     [{ prefill: { nodeSelector: { pool: '0X1F' } } }, 'read by kubectl (a YAML 1.1 reader) as a number'],
   ] as Array<[Partial<PdServingGroupProps>, string]>)('%j is refused', (overrides, message) => {
     const chart = Testing.chart();

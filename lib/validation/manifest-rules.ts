@@ -33,23 +33,33 @@ export function manifestRules(json: unknown, what: string): ManifestFinding[] {
   } else if (bytes > LAST_APPLIED_LIMIT_BYTES) {
     out.push({ severity: 'warning', field: what, value: `${bytes} bytes`, message: `is over 256 KiB, the limit of the last-applied-configuration annotation of client-side kubectl apply; apply it with kubectl apply --server-side` });
   }
-  const walk = (v: unknown, path: string): void => {
+  // The path of the value being looked at, as segments: joined only for a finding.
+  const at: Array<string | number> = [];
+  const field = (): string => what + at.map((s) => (typeof s === 'number' ? `[${s}]` : `.${s}`)).join('');
+  const walk = (v: unknown): void => {
     if (typeof v === 'string') {
-      if (Buffer.byteLength(v, 'utf8') >= ARG_LIMIT_BYTES) {
-        out.push({ severity: 'error', field: path, value: `${Buffer.byteLength(v, 'utf8')} bytes`, message: `is over the kernel's ${ARG_LIMIT_BYTES}-byte limit for one argument or environment string; the container would fail to start` });
+      // UTF-8 takes at most 3 bytes per UTF-16 unit: only long strings need counting.
+      if (v.length * 3 >= ARG_LIMIT_BYTES && Buffer.byteLength(v, 'utf8') >= ARG_LIMIT_BYTES) {
+        out.push({ severity: 'error', field: field(), value: `${Buffer.byteLength(v, 'utf8')} bytes`, message: `is over the kernel's ${ARG_LIMIT_BYTES}-byte limit for one argument or environment string; the container would fail to start` });
       }
       if (changesTypeOnApply(v)) {
-        out.push({ severity: 'error', field: path, value: JSON.stringify(v), message: 'would be written unquoted and read by kubectl (a YAML 1.1 reader) as a number, boolean or null, not as a string; use another value' });
+        out.push({ severity: 'error', field: field(), value: JSON.stringify(v), message: 'would be written unquoted and read by kubectl (a YAML 1.1 reader) as a number, boolean or null, not as a string; use another value' });
       }
     } else if (Array.isArray(v)) {
-      v.forEach((x, i) => walk(x, `${path}[${i}]`));
+      for (let i = 0; i < v.length; i++) {
+        at.push(i);
+        walk(v[i]);
+        at.pop();
+      }
     } else if (v !== null && typeof v === 'object') {
       for (const [k, x] of Object.entries(v)) {
-        if (changesTypeOnApply(k)) out.push({ severity: 'error', field: `${path}.${k}`, value: JSON.stringify(k), message: 'is a key kubectl would read as a number, boolean or null; use another key' });
-        walk(x, `${path}.${k}`);
+        at.push(k);
+        if (changesTypeOnApply(k)) out.push({ severity: 'error', field: field(), value: JSON.stringify(k), message: 'is a key kubectl would read as a number, boolean or null; use another key' });
+        walk(x);
+        at.pop();
       }
     }
   };
-  walk(json, what);
+  walk(json);
   return out;
 }
