@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { ApiObject, App, Testing } from 'cdk8s';
+import { ApiObject, App, Testing, Yaml } from 'cdk8s';
 import { SglangPdChart } from '../main';
 import { CapacityReport, SglangPdValidationError, synthesize, validate } from '../lib';
 import { addRules } from '../lib/validation/register';
@@ -89,7 +89,7 @@ test('synthesize runs each rule once, and a plain app.synth() still runs them', 
   expect(viaCdk8s.runs()).toBe(2);
 });
 
-test('synthesize builds each manifest once for the rules and the report, and once for the file', () => {
+test('synthesize builds each manifest once: the rules, the report and the file share it', () => {
   // GIVEN the default app, with the builds of its RoleBasedGroup's manifest counted
   const app = Testing.app();
   const chart = new SglangPdChart(app, 'c');
@@ -102,11 +102,18 @@ test('synthesize builds each manifest once for the rules and the report, and onc
   };
   // WHEN it is written with synthesize(), whose capacity report also reads the manifests
   const reports = synthesize(app, { log: () => undefined });
-  // THEN the manifest was built twice: for the app rules (kept for the report's warnings) and by cdk8s' writer
+  // THEN the manifest was built once: for the app rules, kept for the report's warnings and
+  // handed to cdk8s' writer
   expect(reports).toHaveLength(1);
-  expect(builds).toBe(2);
-  // AND outside synthesize() nothing is kept: each validate() builds it again
+  expect(builds).toBe(1);
+  // AND the file holds what was built
+  const written = fs.readFileSync(path.join(app.outdir, 'c.k8s.yaml'), 'utf8');
+  expect(written).toContain('kind: RoleBasedGroup');
+  expect(written).toContain(Yaml.stringify(toJson()));
+  // AND outside synthesize() nothing is kept: each validate() and each toJson() builds it again
   validate(app);
   validate(app);
+  expect(builds).toBe(3);
+  expect(rbg.toJson()).toEqual(toJson());
   expect(builds).toBe(4);
 });

@@ -37,30 +37,31 @@ export interface SynthesizeOptions {
  * @returns the capacity report of every group, in construct order
  */
 export function synthesize(app: App, options: SynthesizeOptions = {}): CapacityReport[] {
-  // Checked, written and reported from one pass of the rules: nothing here changes the tree.
-  return whileUnchanged(() => checkAndWrite(app, options));
-}
-
-function checkAndWrite(app: App, options: SynthesizeOptions): CapacityReport[] {
-  const reportFile = options?.reportFile ?? 'capacity-report.md';
-  const optionProblems = reportFileProblems(app, reportFile);
-  const { errors } = collectProblems(app);
-  if (optionProblems.length > 0 || errors.length > 0) throw new SglangPdValidationError([...optionProblems, ...errors]);
-
   const log = options?.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   // cdk8s leaves keys unsorted when CDK8S_DISABLE_SORT is set; the manifests must not depend on
-  // the environment of the machine that writes them, so it is set aside (and restored) here.
+  // the environment of the machine that writes them, so it is set aside (and restored) while the
+  // manifests are built: the rules check the manifests that are then written.
   const disableSort = process.env.CDK8S_DISABLE_SORT;
   if (disableSort !== undefined) {
     log('note: CDK8S_DISABLE_SORT is ignored: manifests are always written with sorted keys, so they do not depend on the environment');
     delete process.env.CDK8S_DISABLE_SORT;
   }
   try {
-    // cdk8s validates the app again (once more per chart): our rules answer from this pass.
-    app.synth();
+    // Checked, written and reported from one pass of the rules: nothing here changes the tree.
+    return whileUnchanged(() => checkAndWrite(app, options, log));
   } finally {
     if (disableSort !== undefined) process.env.CDK8S_DISABLE_SORT = disableSort;
   }
+}
+
+function checkAndWrite(app: App, options: SynthesizeOptions, log: (line: string) => void): CapacityReport[] {
+  const reportFile = options?.reportFile ?? 'capacity-report.md';
+  const optionProblems = reportFileProblems(app, reportFile);
+  const { errors } = collectProblems(app);
+  if (optionProblems.length > 0 || errors.length > 0) throw new SglangPdValidationError([...optionProblems, ...errors]);
+  // cdk8s validates the app again (once more per chart): our rules answer from this pass, and
+  // our objects' manifests are the ones the rules built.
+  app.synth();
 
   const all = app.node.findAll();
   const reports = all.filter((c): c is PdServingGroup => c instanceof PdServingGroup).map((g) => CapacityReport.of(g));

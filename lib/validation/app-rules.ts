@@ -52,20 +52,38 @@ function isOurs(c: IConstruct): boolean {
 
 interface Entry { readonly key: string; readonly name: string; readonly path: string; readonly what: string; readonly ours: boolean }
 
-/** The object as it will be written; undefined while its construct's props are invalid (reported by that construct). */
-function jsonOf(o: ApiObject): unknown {
+/** `toJson` of each of our objects as cdk8s defines it (see `shareManifest`). */
+const ownToJson = new WeakMap<ApiObject, () => unknown>();
+
+/**
+ * The object as it will be written, built once per pass; undefined while its construct's props
+ * are invalid (reported by that construct).
+ */
+const manifestOf = perPass((o: ApiObject): unknown => {
   try {
-    return o.toJson();
+    return (ownToJson.get(o) ?? (() => o.toJson()))();
   } catch {
     return undefined;
   }
+});
+
+/**
+ * Makes `o.toJson()` answer with the manifest the rules checked while a pass runs, so that
+ * `synthesize()` builds each of our objects once: the rules read it, then cdk8s writes it.
+ * Outside a pass, and when building it failed, `toJson()` is cdk8s' own.
+ */
+function shareManifest(o: ApiObject): void {
+  if (ownToJson.has(o)) return;
+  const own = o.toJson.bind(o);
+  ownToJson.set(o, own);
+  o.toJson = () => manifestOf(o) ?? own();
 }
 
 /**
  * The manifest rules' findings for one object, computed once per pass: the app rule reads its
  * errors, `validate()` and the capacity report its warnings.
  */
-const manifestFindingsOf = perPass((o: ApiObject) => manifestRules(jsonOf(o), `${o.kind}/${o.name}`));
+const manifestFindingsOf = perPass((o: ApiObject) => manifestRules(manifestOf(o), `${o.kind}/${o.name}`));
 
 function appRules(root: IConstruct): ValidationProblem[] {
   const problems: ValidationProblem[] = [];
@@ -114,6 +132,7 @@ function appRules(root: IConstruct): ValidationProblem[] {
       ours,
     });
     if (ours) {
+      shareManifest(o);
       for (const m of manifestFindingsOf(o)) {
         if (m.severity === 'error') problems.push({ path: o.node.scope?.node.path ?? o.node.path, field: m.field, value: m.value, message: m.message });
       }
