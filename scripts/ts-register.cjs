@@ -23,7 +23,8 @@
  * 3. Compiles the big modules (everything under node_modules and imports/) with a V8 code cache
  *    kept in the same directory, so that cdk8s' own modules (and its yaml library) and the
  *    RoleBasedGroup types are not parsed again on every run; the generated modules under
- *    imports/ (thousands of exports) get an exports object that V8 keeps as a hash table. The cache is per Node version and
+ *    imports/ (thousands of exports) get an exports object that V8 keeps as a hash table. A cache
+ *    is made after the first run of each entry script, so it holds what that script runs. The cache is per Node version and
  *    V8 flags (V8 rejects a cache made with others; it is then rebuilt).
  * 4. Reads ASCII-only sources as latin1, which is much cheaper than UTF-8 decoding for
  *    multi-megabyte files.
@@ -144,13 +145,13 @@ function transpile(filename) {
   return { code, key };
 }
 
-/** On a cache miss: keeps the newest 400 entries once a cache folder holds more than 800. */
+/** On a cache miss: keeps the newest 1,000 entries once a cache folder holds more than 2,000. */
 function prune(dir) {
   try {
     const names = fs.readdirSync(dir);
-    if (names.length <= 800) return;
+    if (names.length <= 2000) return;
     const entries = names.map((n) => ({ n, t: fs.statSync(path.join(dir, n)).mtimeMs })).sort((a, b) => b.t - a.t);
-    for (const { n } of entries.slice(400)) fs.rmSync(path.join(dir, n), { force: true });
+    for (const { n } of entries.slice(1000)) fs.rmSync(path.join(dir, n), { force: true });
   } catch {
     // pruning is best effort
   }
@@ -164,6 +165,11 @@ function prune(dir) {
 // overwriting each other's caches.
 const V8_TAG = [process.version, process.arch, process.versions.v8, process.env.NODE_OPTIONS ?? '',
   ...process.execArgv.filter((a, i, all) => !/^(-r|--require)(=|$)/.test(a) && !/^(-r|--require)$/.test(all[i - 1] ?? ''))].join(' ');
+// A cache is written once, after the first run that uses it, and holds the functions that run
+// compiled. So each entry script has its own: shared, the first script to run would decide for
+// all (`npm run bench`'s empty chart would leave cdk8s' caches without what main.ts runs, or
+// main.ts would give the empty chart more to load than it runs).
+const ENTRY = process.argv[1] === undefined ? '(no script)' : realpath(path.resolve(process.argv[1]));
 const pendingCodeCaches = [];
 
 function makeRequire(mod) {
@@ -181,7 +187,7 @@ function makeRequire(mod) {
  * traces name `shownAs` (default: the module's file).
  */
 function compileCached(mod, code, filename, key, shownAs = filename) {
-  const cacheFile = path.join(CACHE_DIR, 'v8', `${hash(V8_TAG, filename, shownAs, key)}.bin`);
+  const cacheFile = path.join(CACHE_DIR, 'v8', `${hash(V8_TAG, ENTRY, filename, shownAs, key)}.bin`);
   let cachedData;
   try {
     cachedData = fs.readFileSync(cacheFile);
