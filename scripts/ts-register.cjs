@@ -18,7 +18,7 @@
  *    imports/) with @swc/core (types stripped, no type-checking: `npm run typecheck` does that)
  *    into CommonJS, and caches the output under node_modules/.cache/cdk8s-sglang-pd/js/, keyed by
  *    the compiler version and options, the file's path and a hash of its bytes. The generated
- *    3.7 MB under imports/ (replaced only by `npm run import:offline`) are keyed by size and
+ *    2.6 MB under imports/ (replaced only by `npm run import:offline`) are keyed by size and
  *    modification time instead, so a run does not even read them.
  * 3. Compiles the big modules (everything under node_modules and imports/) with a V8 code cache
  *    kept in the same directory, so that cdk8s' own modules (and its yaml library) and the
