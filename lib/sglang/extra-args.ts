@@ -205,7 +205,6 @@ export function checkExtraArgs(
   refused: ReadonlyMap<string, string> = new Map(),
 ): FlagProblem[] {
   const program: FlagProgram = role === 'router' ? 'router' : 'server';
-  const index = indexFor(program);
   const product = `${PRODUCT[program]} v${FLAG_CATALOG_VERSIONS[program]}`;
   // Flag -> the typed prop to use instead (empty when the caller gave only names).
   const typed = new Map<string, string>([...typedFlags.entries()].map(([k, v]) => [withDashes(k), v === k ? '' : v]));
@@ -256,6 +255,7 @@ export function checkExtraArgs(
     const eq = token.indexOf('=');
     const written = eq >= 0 ? token.slice(0, eq) : token;
     const inline = eq >= 0 ? token.slice(eq + 1) : undefined;
+    const index = indexFor(program);
     const found = resolve(index, written);
 
     if (found.kind === 'unknown') {
@@ -368,13 +368,12 @@ function describeArity(info: FlagInfo): string {
  * left out; `checkExtraArgs` reports them). A switch given alone has the value `true`.
  */
 export function flagValuesOf(program: FlagProgram, args: readonly string[]): Map<string, string[]> {
-  const index = indexFor(program);
   const out = new Map<string, string[]>();
   for (let i = 0; i < args.length; i++) {
     const token = args[i];
     if (!isFlagToken(token)) continue;
     const eq = token.indexOf('=');
-    const found = resolve(index, eq >= 0 ? token.slice(0, eq) : token);
+    const found = resolve(indexFor(program), eq >= 0 ? token.slice(0, eq) : token);
     if (found.kind === 'unknown') continue;
     const values = out.get(found.info.name) ?? [];
     const { max } = arity(found.info);

@@ -79,7 +79,7 @@ export function serverRules(s: ServerState): Finding[] {
   }
   for (const [field, flag] of [['reasoningParser', '--reasoning-parser'], ['toolCallParser', '--tool-call-parser']] as const) {
     const v = o[field];
-    const choices = lookupFlag('server', flag)?.choices;
+    const choices = typeof v === 'string' ? lookupFlag('server', flag)?.choices : undefined;
     if (typeof v === 'string' && choices !== undefined && !choices.includes(v)) {
       f.error(field, v, `is not a ${flag} of SGLang v0.5.18; choose one of ${choices.join(', ')}`);
     }
