@@ -1,5 +1,5 @@
 import { checkExtraArgs } from '../lib/sglang/extra-args';
-import { FLAG_CATALOG_VERSIONS, FlagProblem, lookupFlag } from '../lib/sglang/flags';
+import { FlagProblem, flagCatalogVersion, lookupFlag } from '../lib/sglang/flags';
 
 const NONE: ReadonlySet<string> = new Set();
 
@@ -61,7 +61,7 @@ describe('lookupFlag', () => {
     // THEN nothing is found
     expect(lookupFlag('router', '--tp-size')).toBeUndefined();
     expect(lookupFlag('server', '--no-such-flag')).toBeUndefined();
-    expect(FLAG_CATALOG_VERSIONS).toEqual({ server: '0.5.18', router: '0.3.2' });
+    expect([flagCatalogVersion('server'), flagCatalogVersion('router')]).toEqual(['0.5.18', '0.3.2']);
   });
 });
 

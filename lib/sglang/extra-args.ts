@@ -4,7 +4,7 @@
  * the flag and what is allowed.
  */
 import {
-  FLAG_CATALOG_VERSIONS, FlagInfo, FlagProblem, FlagProgram, FlagRoleKind, PRODUCT, ProgramIndex, Spelling, indexFor, withDashes,
+  FlagInfo, FlagProblem, FlagProgram, FlagRoleKind, PRODUCT, ProgramIndex, Spelling, flagCatalogVersion, indexFor, withDashes,
 } from './flags';
 
 // ---------------------------------------------------------------------------------------------
@@ -205,7 +205,7 @@ export function checkExtraArgs(
   refused: ReadonlyMap<string, string> = new Map(),
 ): FlagProblem[] {
   const program: FlagProgram = role === 'router' ? 'router' : 'server';
-  const product = `${PRODUCT[program]} v${FLAG_CATALOG_VERSIONS[program]}`;
+  const product = `${PRODUCT[program]} v${flagCatalogVersion(program)}`;
   // Flag -> the typed prop to use instead (empty when the caller gave only names).
   const typed = new Map<string, string>([...typedFlags.entries()].map(([k, v]) => [withDashes(k), v === k ? '' : v]));
   const problems: FlagProblem[] = [];
