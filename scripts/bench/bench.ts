@@ -21,7 +21,7 @@
  * CPU time (user + system) of each child is read from /proc where there is one and printed beside
  * the wall time: it is less disturbed by other work on the machine.
  *
- * Options: --pairs N (default 31), --rounds N (default 5), --sizes 250,500,1000, --runners [a,b],
+ * Options: --pairs N (default 41), --rounds N (default 5), --sizes 250,500,1000, --runners [a,b],
  * --skip-cli, --skip-groups, --check (exit code 1 when a target is missed), --out FILE (default
  * bench/results.json). The load average is printed: other work on the machine inflates times.
  */
@@ -51,7 +51,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { pairs: 31, rounds: 5, sizes: [250, 500, 1000], skipCli: false, skipGroups: false, check: false, out: path.join(ROOT, 'bench', 'results.json') };
+  const args: Args = { pairs: 41, rounds: 5, sizes: [250, 500, 1000], skipCli: false, skipGroups: false, check: false, out: path.join(ROOT, 'bench', 'results.json') };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = (): string => {
