@@ -111,6 +111,22 @@ describe('Kubernetes names and values', () => {
     expect(errorLines(chart).join('\n')).toContain(message);
   });
 
+  test.each(['Bad_NS', 'llm.', '-llm', 'a'.repeat(64), ''])('a chart namespace %j is refused, once per chart', (namespace) => {
+    // GIVEN a chart whose namespace the API server would refuse, holding a volume and a group
+    const app = Testing.app();
+    small(new Chart(app, 'c', { namespace }));
+    // THEN one problem names the chart, the field and the value
+    expect(errorLines(app)).toEqual([expect.stringMatching(new RegExp(`^c namespace=${JSON.stringify(JSON.stringify(namespace)).slice(1, -1)}: must be a DNS-1123 label`))]);
+  });
+
+  test('a chart namespace that is a DNS-1123 label, or none, is emitted as it is', () => {
+    const app = Testing.app();
+    small(new Chart(app, 'c', { namespace: 'llm-serving' }));
+    expect(errorLines(app)).toEqual([]);
+    expect(Testing.synth(app.charts[0]).map((o: { metadata: { namespace?: string } }) => o.metadata.namespace)).toEqual(expect.arrayContaining(['llm-serving']));
+    expect(Testing.synth(app.charts[0]).filter((o: { metadata: { namespace?: string } }) => o.metadata.namespace !== 'llm-serving')).toEqual([]);
+  });
+
   test('OSS: an RRSA role name and a path with control characters are refused', () => {
     const chart = Testing.chart();
     new QwenModelVolume(chart, 'model', { model: QwenModel.QWEN3_0_6B, source: ModelSource.oss({ ...OSS, path: '/a\nb/', rrsaRoleName: 'bad role!' }) });

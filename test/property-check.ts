@@ -226,7 +226,13 @@ export function certainFaults(spec: AppSpec): Fault[] {
       if (o.rrsaRoleName !== undefined && (o.credentials !== undefined || o.secretName !== undefined)) out.push([at, 'source.rrsaRoleName']);
     }
   }
-  // App-wide: names per namespace, cluster-scoped PersistentVolumes, a group's volume in its namespace.
+  // App-wide: the namespace of each chart holding our constructs, names per namespace,
+  // cluster-scoped PersistentVolumes, a group's volume in its namespace.
+  const holding = new Set([...groups.map(({ chart }) => chart), ...volumesOf(spec).map(({ v }) => v.chart)].map((c) => chartIndex(spec, c)));
+  for (const i of holding) {
+    const ns = chartNamespaces(spec)[i];
+    if (ns !== undefined && !(ns.length <= 63 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(ns))) out.push([i === 0 ? 'test' : `test${i}`, 'namespace']);
+  }
   const fileable = spec.yamlOutputType === 'FILE_PER_RESOURCE';
   for (const { id, chart, v } of groups) {
     if (nsOf(spec, chart) !== nsOf(spec, v.chart)) out.push([`/${id}`, 'model']);

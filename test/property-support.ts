@@ -765,7 +765,11 @@ export function configurations(goodWeight: number | 'clean', { wholeApp = false 
 
   // --- the app: charts, namespaces, a second group, synthesize() options -----------------------
 
-  const namespace = fc.constantFrom(undefined, 'default', 'llm', 'other');
+  // Now and then one the API server refuses (not a DNS-1123 label).
+  const namespace = fc.oneof(
+    { weight: 15, arbitrary: fc.constantFrom(undefined, 'default', 'llm', 'other') },
+    { weight: 1, arbitrary: fc.constantFrom('Bad_NS', 'llm.', '-llm', '', 'n'.repeat(64)) },
+  );
   const second = fc.record({
     volume: volumeSpec,
     group: groupSpec,

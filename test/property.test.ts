@@ -4,7 +4,7 @@
  *
  * A case is an AppSpec (plain data, so fast-check shrinks and prints it): one App of 1-3 charts
  * (`test`, `test1`, `test2`, namespaces drawn from unset/"default"/"llm"/"other"; unset means
- * "default"), one or two PdServingGroups and one or two QwenModelVolumes spread over them, calls on
+ * "default"; now and then one that is not a DNS-1123 label, which must be refused), one or two PdServingGroups and one or two QwenModelVolumes spread over them, calls on
  * roles after construction, edits of the caller's own prop objects after construction, a cdk8s
  * YamlOutputType and a synthesize() reportFile. Every case must either
  *

@@ -1,5 +1,6 @@
 import { ApiObject, App, Chart, YamlOutputType } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { isDnsLabel } from '../util/names';
 import { manifestRules } from './manifest-rules';
 import { ValidationProblem } from './problem';
 import { addAppRule, perPass } from './register';
@@ -7,6 +8,7 @@ import { addAppRule, perPass } from './register';
 /**
  * Rules that look at the whole app at once, registered once per construct tree:
  *
+ * - the chart of each of our constructs has a valid namespace (or none);
  * - every object (ours, and any other object in the app) has a unique name per kind and
  *   namespace, where "no namespace" means `default` and cluster-scoped kinds are unique app-wide;
  * - our objects never clash with what the targeted controller creates for any group in the same
@@ -44,6 +46,29 @@ function namespaceOf(c: IConstruct): string {
   } catch {
     return 'default';
   }
+}
+
+/**
+ * The namespace of the chart holding `c` (once per chart): the API server refuses objects whose
+ * namespace is not a DNS-1123 label.
+ */
+function chartNamespaceProblems(c: IConstruct, checked: Set<Chart>): ValidationProblem[] {
+  let chart: Chart;
+  try {
+    chart = Chart.of(c);
+  } catch {
+    return [];
+  }
+  if (checked.has(chart)) return [];
+  checked.add(chart);
+  const ns: unknown = chart.namespace;
+  if (ns === undefined || isDnsLabel(ns)) return [];
+  return [{
+    path: chart.node.path,
+    field: 'namespace',
+    value: JSON.stringify(ns),
+    message: 'must be a DNS-1123 label (at most 63 lowercase letters, digits and "-", starting and ending with a letter or digit), or unset for "default"; the API server refuses objects in any other namespace',
+  }];
 }
 
 function isOurs(c: IConstruct): boolean {
@@ -104,9 +129,11 @@ function appRules(root: IConstruct): ValidationProblem[] {
     clash.what.push(e.what);
     clashes.set(pair, clash);
   };
+  const chartsChecked = new Set<Chart>();
   for (const c of all) {
     const tell = facts.get(c);
     if (tell === undefined) continue;
+    problems.push(...chartNamespaceProblems(c, chartsChecked));
     const ns = namespaceOf(c);
     const f = tell();
     for (const o of f.controllerObjects ?? []) {
