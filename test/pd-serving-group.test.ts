@@ -217,6 +217,21 @@ test('the bootstrap-port annotation Kubernetes discovery reads cannot be changed
   ]);
 });
 
+test('addPodAnnotation with a key given before replaces its value: only the last one is checked and emitted', () => {
+  // GIVEN a pod annotation set to a value with a control character, then set again to a plain one
+  const chart = Testing.chart();
+  const model = new QwenModelVolume(chart, 'model', { model: QwenModel.QWEN3_0_6B, source: ModelSource.pvc('w') });
+  const group = new PdServingGroup(chart, 'pd', { name: 'pd', model });
+  group.router.addPodAnnotation('example.com/note', 'a\u0001b');
+  group.router.addPodAnnotation('example.com/note', 'plain');
+  // THEN nothing is refused, and the pods carry the last value
+  expect(errorLines(chart)).toEqual([]);
+  expect(podTemplate(findObject(strictSynth(chart), 'RoleBasedGroup', 'pd'), 'router').metadata.annotations['example.com/note']).toBe('plain');
+  // AND the other order is refused, naming the key
+  group.router.addPodAnnotation('example.com/note', 'a\u0001b');
+  expect(errorLines(chart)).toEqual([expect.stringMatching(/^test\/pd\/router podAnnotations\.example\.com\/note=/)]);
+});
+
 test('a dependency on a role of another group is refused, naming the group only when it has a name', () => {
   // GIVEN two groups, one of them without a name (a JavaScript caller)
   const chart = Testing.chart();

@@ -192,7 +192,9 @@ export function certainFaults(spec: AppSpec): Fault[] {
     if (g.rbg === 'bogus') out.push([P, 'rbg']);
     // Calls without a prop of the same meaning.
     const annotations = (spec.mutations ?? []).filter((x): x is Extract<Mutation, { op: 'addPodAnnotation' }> => x.op === 'addPodAnnotation' && x.group % n === gi);
-    for (const m of annotations) {
+    // A later call with the same key replaces the value: only the last one per role and key stays.
+    const kept = new Map(annotations.map((m) => [`${m.role}\0${m.key}`, m]));
+    for (const m of kept.values()) {
       if (!qualifiedName(m.key)) out.push([`${P}/${m.role}`, 'podAnnotations']);
       else if (/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/.test(m.value)) out.push([`${P}/${m.role}`, `podAnnotations.${m.key}`]);
     }
