@@ -90,8 +90,8 @@ export class RoleAutoscaler extends Construct {
   constructor(scope: Construct, id: string, props: RoleAutoscalerProps) {
     super(scope, id);
     const p: RoleAutoscalerProps = ownedProps(props);
-    const a: RoleAutoscaling = p.autoscaling !== null && typeof p.autoscaling === 'object' ? Object.freeze({ ...p.autoscaling }) : p.autoscaling;
-    this.props = Object.freeze({ ...p, autoscaling: a });
+    const a: RoleAutoscaling = p.autoscaling;
+    this.props = Object.freeze(p);
     this.minReplicas = a?.minReplicas ?? 1;
     this.maxReplicas = a?.maxReplicas;
     const role = p.role;

@@ -10,7 +10,7 @@
  */
 import { ApiObject, Chart, Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { copyArray, ownedProps } from '../util/copy';
+import { ownedProps } from '../util/copy';
 import { durationSeconds } from '../util/duration';
 import { gatewayRules } from '../validation/gateway-rules';
 import { addRules } from '../validation/register';
@@ -168,7 +168,7 @@ export class InferenceGateway extends Construct {
   constructor(scope: Construct, id: string, props: InferenceGatewayProps) {
     super(scope, id);
     const p: InferenceGatewayProps = ownedProps(props);
-    this.props = Object.freeze({ ...p, hostnames: copyArray(p.hostnames) as string[] | undefined });
+    this.props = Object.freeze(p);
     const group = p.group;
     this.poolApi = p.poolApi === InferencePoolApi.V1ALPHA2 ? InferencePoolApi.V1ALPHA2 : InferencePoolApi.V1;
     this.endpointPicker = p.endpointPicker ?? `${group.name}-epp`;

@@ -48,23 +48,6 @@ export interface LabelSelector {
 }
 
 /**
- * A frozen deep copy of a selector prop, so later edits of the caller's object change nothing;
- * values of the wrong shape are kept for the rules to report.
- * @internal
- */
-export function copySelector(s: LabelSelector | undefined): LabelSelector | undefined {
-  if (s === undefined || s === null || typeof s !== 'object' || Array.isArray(s)) return s;
-  const matchLabels = s.matchLabels !== null && typeof s.matchLabels === 'object' && !Array.isArray(s.matchLabels)
-    ? Object.freeze({ ...s.matchLabels }) : s.matchLabels;
-  const matchExpressions = Array.isArray(s.matchExpressions)
-    ? Object.freeze(s.matchExpressions.map((r) => (r !== null && typeof r === 'object'
-      ? Object.freeze({ ...r, values: Array.isArray(r.values) ? Object.freeze([...r.values]) as string[] : r.values })
-      : r))) as LabelRequirement[]
-    : s.matchExpressions;
-  return Object.freeze({ ...s, matchLabels, matchExpressions });
-}
-
-/**
  * The selector as the API writes it.
  * @internal
  */

@@ -10,7 +10,7 @@
 import { ApiObject, Duration, Lazy } from 'cdk8s';
 import { k8s } from '../rbg/k8s';
 import { Construct } from 'constructs';
-import { copyMap, ownedProps } from '../util/copy';
+import { ownedProps } from '../util/copy';
 import { durationSeconds } from '../util/duration';
 import { monitoringRules } from '../validation/monitoring-rules';
 import { addRules } from '../validation/register';
@@ -141,7 +141,7 @@ export class GroupMonitoring extends Construct {
   constructor(scope: Construct, id: string, props: GroupMonitoringProps) {
     super(scope, id);
     const p: GroupMonitoringProps = ownedProps(props);
-    this.props = Object.freeze({ ...p, labels: copyMap(p.labels) });
+    this.props = Object.freeze(p);
     this.kind = p.kind === MonitorKind.SERVICE_MONITOR ? MonitorKind.SERVICE_MONITOR : MonitorKind.POD_MONITOR;
     const group = p.group;
     const name = group.name;

@@ -1,7 +1,7 @@
 import { k8s } from '../rbg/k8s';
 import { Construct } from 'constructs';
 import { groupLabels } from './labels';
-import { LabelSelector, copySelector, toKubeSelector } from './label-selector';
+import { LabelSelector, toKubeSelector } from './label-selector';
 import type { PdServingGroup } from './pd-serving-group';
 import { SglangRole } from './sglang-role';
 import { groupChildName } from '../util/names';
@@ -143,19 +143,4 @@ export class GroupNetworkPolicies extends Construct {
       ]),
     ];
   }
-}
-
-/**
- * A frozen copy of the options prop; values of the wrong shape are kept for the rules.
- * @internal
- */
-export function copyNetworkIsolation(o: NetworkIsolationOptions | undefined): NetworkIsolationOptions | undefined {
-  if (o === undefined || o === null || typeof o !== 'object' || Array.isArray(o)) return o;
-  return Object.freeze({
-    ...o,
-    clients: copySelector(o.clients),
-    clientNamespaces: copySelector(o.clientNamespaces),
-    metricsScrapers: copySelector(o.metricsScrapers),
-    metricsScraperNamespaces: copySelector(o.metricsScraperNamespaces),
-  });
 }

@@ -105,23 +105,6 @@ export interface PreferredNodeRequirements {
 export const GPU_NODE_TOLERATION: Toleration = Object.freeze({ key: 'nvidia.com/gpu', operator: TolerationOperator.EXISTS, effect: TaintEffect.NO_SCHEDULE });
 
 /**
- * A frozen deep copy of an array of plain structs (one level of nested arrays and structs), so
- * later edits by the caller change nothing; a value of the wrong shape is kept for the rules.
- * @internal
- */
-export function copyStructs<T>(value: readonly T[] | undefined): readonly T[] | undefined {
-  if (!Array.isArray(value)) return value;
-  const deep = (v: unknown): unknown => {
-    if (Array.isArray(v)) return Object.freeze(v.map(deep));
-    if (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
-      return Object.freeze(Object.fromEntries(Object.entries(v).map(([k, x]) => [k, deep(x)])));
-    }
-    return v;
-  };
-  return deep(value) as readonly T[];
-}
-
-/**
  * Tolerations as the API writes them.
  * @internal
  */

@@ -10,7 +10,7 @@ import { RouterDiscovery, RouterPolicy } from '../sglang/router-options';
 import { SglangServerOptions } from '../sglang/server-options';
 import { SglangImage } from '../sglang/sglang-image';
 import { QwenModelVolume } from '../storage/qwen-model-volume';
-import { copyArray, definedOnly, ownedProps } from '../util/copy';
+import { definedOnly, ownedProps } from '../util/copy';
 import { isDnsLabel } from '../util/names';
 import { extraArgAgreementRules } from '../validation/flag-rules';
 import { agreementRules, clusterRules, dependencyRules, groupNameRules } from '../validation/group-rules';
@@ -23,9 +23,9 @@ import { registerAppRules } from '../validation/app-rules';
 import { DecodeRole } from './decode-role';
 import { groupLabels, resourceLabels } from './labels';
 import { DEFAULT_BOOTSTRAP_PORT, PrefillRole } from './prefill-role';
-import { GroupNetworkPolicies, NetworkIsolationOptions, copyNetworkIsolation } from './network-policy';
-import { PlacementOptions, copyPlacement, groupPlacementModel, kvPeerAffinity } from './placement';
-import { LockstepRolloutOptions, copyLockstep, lockstepModel } from './rollout';
+import { GroupNetworkPolicies, NetworkIsolationOptions } from './network-policy';
+import { PlacementOptions, groupPlacementModel, kvPeerAffinity } from './placement';
+import { LockstepRolloutOptions, lockstepModel } from './rollout';
 import { RouterRbac } from './router-rbac';
 import { RouterRole } from './router-role';
 import { SglangServerPodOptions } from './server-role';
@@ -238,7 +238,7 @@ export class PdServingGroup extends Construct {
     this.model = p.model;
     this.rdma = p.rdma ?? RdmaProfile.erdma();
     this.gpu = p.gpu ?? GpuProfile.L20;
-    this.cluster = p.cluster === undefined || p.cluster === null || typeof p.cluster !== 'object' ? p.cluster : Object.freeze({ ...p.cluster });
+    this.cluster = p.cluster;
     // Keys set to undefined mean "not set": they must not override the engine or group values.
     const routerOptions = definedOnly(p.router);
     this.discovery = routerOptions.discovery ?? RouterDiscovery.STATIC;
@@ -253,13 +253,12 @@ export class PdServingGroup extends Construct {
       this.prefill._setLibraryAnnotation(BOOTSTRAP_PORT_ANNOTATION, String(bootstrapPort), `the router's Kubernetes discovery reads the prefill bootstrap port (${String(bootstrapPort)}) from it`);
     }
     this.decode = new DecodeRole(this, 'decode', { ...common, ...definedOnly(p.engine), ...definedOnly(p.decode), ...server });
-    this.placement = copyPlacement(p.placement);
+    this.placement = p.placement;
     const gang = this.placement?.gangScheduling;
     const rbac = this.discovery === RouterDiscovery.KUBERNETES ? new RouterRbac(this, `${this.name}-router`, groupLabels(this.name)) : undefined;
     this.router = new RouterRole(this, 'router', {
       ...common,
       ...routerOptions,
-      extraArgs: copyArray(routerOptions.extraArgs) as string[] | undefined,
       serviceAccountName: rbac?.serviceAccountName,
       // A gang-scheduled group needs every pod at once, so the router cannot wait for its workers.
       dependencies: gang === undefined ? [this.prefill, this.decode] : [],
@@ -278,7 +277,7 @@ export class PdServingGroup extends Construct {
     const placement: PlacementOptions = placementOk && this.placement !== undefined ? this.placement : {};
     const peers = kvPeerAffinity(placement, this.rbg, this.name, [this.prefill.roleName, this.decode.roleName]);
     for (const r of [this.prefill, this.decode]) r._setPeerAffinity(peers);
-    const lockstep = copyLockstep(p.lockstep);
+    const lockstep = p.lockstep;
     const lockstepFindings = lockstepRules(lockstep, this.rbg, [this.prefill, this.decode].map((r) => ({ roleName: r.roleName, replicas: r.replicas, rollout: r.rolloutStrategy })));
     const coordination = lockstepFindings.length > 0 ? undefined : lockstepModel(lockstep, this.rbg, [this.prefill.roleName, this.decode.roleName]);
     this.resource = createRoleBasedGroup(this, this.rbg, {
@@ -297,7 +296,7 @@ export class PdServingGroup extends Construct {
         ports: [{ name: 'http', port: this.router.httpPort, targetPort: k8s.IntOrString.fromNumber(this.router.httpPort), protocol: 'TCP' }],
       },
     });
-    const isolation = copyNetworkIsolation(p.networkIsolation);
+    const isolation = p.networkIsolation;
     const isolationFindings = networkIsolationRules(isolation);
     // Invalid options are reported at synth; the policies are built from valid ones only.
     this._isolation = isolationFindings.length === 0 && isolation !== undefined ? isolation : {};

@@ -54,14 +54,6 @@ export interface PlacementOptions {
   readonly gangScheduling?: GangScheduling;
 }
 
-/**
- * A frozen copy of the placement prop; values of the wrong shape are kept for the rules.
- * @internal
- */
-export function copyPlacement(p: PlacementOptions | undefined): PlacementOptions | undefined {
-  return p !== null && typeof p === 'object' ? Object.freeze({ ...p }) : p;
-}
-
 /** The group-wide settings of a valid placement, release-neutral. @internal */
 export function groupPlacementModel(p: PlacementOptions): GroupModel {
   const g: GangScheduling | undefined = p.gangScheduling;

@@ -69,14 +69,6 @@ export const DEFAULT_LOCKSTEP_MAX_SKEW_PERCENT = 10;
 export const LOCKSTEP_POLICY_NAME = 'prefill-decode';
 
 /**
- * A frozen copy of the lockstep prop; values of the wrong shape are kept for the rules.
- * @internal
- */
-export function copyLockstep(o: LockstepRolloutOptions | undefined): LockstepRolloutOptions | undefined {
-  return o !== null && typeof o === 'object' ? Object.freeze({ ...o }) : o;
-}
-
-/**
  * The coordination of valid lockstep options, or none when lockstep is off (always on v0.4).
  * @internal
  */

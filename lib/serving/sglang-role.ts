@@ -5,7 +5,7 @@ import { RbgTarget } from '../rbg/rbg-target';
 import { RoleModel } from '../rbg/role-based-group';
 import { FlagRoleKind } from '../sglang/flags';
 import { SglangImage } from '../sglang/sglang-image';
-import { copyArray, copyMap, ownedProps } from '../util/copy';
+import { ownedProps } from '../util/copy';
 import { formatQuantity } from '../util/quantity';
 import { Finding, Findings } from '../validation/findings';
 import { extraArgRules } from '../validation/flag-rules';
@@ -14,7 +14,7 @@ import { nodeAffinityRules, tolerationRules } from '../validation/placement-rule
 import { budgetValue, rolloutRules } from '../validation/rollout-rules';
 import { addRules } from '../validation/register';
 import { podLabels } from './labels';
-import { NodeRequirement, PreferredNodeRequirements, Toleration, copyStructs, toKubeNodeAffinity, toKubeTolerations } from './node-placement';
+import { NodeRequirement, PreferredNodeRequirements, Toleration, toKubeNodeAffinity, toKubeTolerations } from './node-placement';
 import { AffinityStrength } from './placement';
 import { RolloutStrategyOptions } from './rollout';
 import { PodParts, podTemplate } from './pod-template';
@@ -175,13 +175,7 @@ export abstract class SglangRole extends Construct {
   protected constructor(scope: Construct, id: string, props: SglangRoleProps, defaultRoleName: string, extraArgs: unknown) {
     super(scope, id);
     const p: SglangRoleProps = ownedProps(props);
-    this.podProps = Object.freeze({
-      ...p, env: copyMap(p.env), nodeSelector: copyMap(p.nodeSelector), podAnnotations: copyMap(p.podAnnotations),
-      tolerations: copyStructs(p.tolerations) as Toleration[] | undefined,
-      requiredNodeAffinity: copyStructs(p.requiredNodeAffinity) as NodeRequirement[] | undefined,
-      preferredNodeAffinity: copyStructs(p.preferredNodeAffinity) as PreferredNodeRequirements[] | undefined,
-      rolloutStrategy: p.rolloutStrategy !== null && typeof p.rolloutStrategy === 'object' ? Object.freeze({ ...p.rolloutStrategy }) : p.rolloutStrategy,
-    });
+    this.podProps = Object.freeze(p);
     this.groupName = p.groupName;
     this.roleName = p.roleName ?? defaultRoleName;
     // An unknown target is reported at synth; names are derived for the default meanwhile.
@@ -195,9 +189,8 @@ export abstract class SglangRole extends Construct {
     this.nodeSelector = selector === undefined ? undefined : { ...selector };
     const annotations = this.podProps.podAnnotations;
     this.annotations = annotations !== undefined && annotations !== null && typeof annotations === 'object' ? { ...annotations } : {};
-    const extra = copyArray(extraArgs as readonly unknown[] | undefined);
-    this.extra = extra === undefined ? [] : Array.isArray(extra) ? [...extra] : extra;
-    for (const d of copyArray(p.dependencies) ?? []) this.addDependency(d);
+    this.extra = extraArgs === undefined ? [] : Array.isArray(extraArgs) ? [...extraArgs] : extraArgs;
+    for (const d of p.dependencies ?? []) this.addDependency(d);
     addRules(this, () => this.findings());
   }
 

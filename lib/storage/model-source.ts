@@ -98,11 +98,7 @@ export interface VolumeBinding {
 export class ModelSource {
   /** A static OSS volume mounted through the Alibaba Cloud CSI plugin (as in the ACK tutorial). */
   public static oss(options: OssSourceOptions): ModelSource {
-    const o = ownedProps(options);
-    const credentials = o.credentials === undefined || o.credentials === null || typeof o.credentials !== 'object'
-      ? o.credentials : Object.freeze({ ...o.credentials });
-    const mountOptions = Array.isArray(o.mountOptions) ? Object.freeze([...o.mountOptions]) as string[] : o.mountOptions;
-    return new ModelSource(Object.freeze({ ...o, credentials, mountOptions }), undefined, undefined);
+    return new ModelSource(Object.freeze(ownedProps(options)), undefined, undefined);
   }
 
   /**

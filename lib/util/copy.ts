@@ -17,17 +17,6 @@ export function ownedProps<T>(props: T): T {
   return spread as T;
 }
 
-/** A frozen copy of an array prop; undefined stays undefined, a non-array is returned unchanged. */
-export function copyArray<T>(value: readonly T[] | undefined): readonly T[] | undefined {
-  return Array.isArray(value) ? Object.freeze([...value]) : value;
-}
-
-/** A frozen copy of a string map prop, own enumerable keys only, in the given order. */
-export function copyMap(value: Readonly<Record<string, string>> | undefined): Readonly<Record<string, string>> | undefined {
-  if (value === undefined || value === null || typeof value !== 'object' || Array.isArray(value)) return value;
-  return Object.freeze(Object.fromEntries(Object.entries(value)));
-}
-
 /**
  * A copy of `obj` without the keys whose value is undefined, so spreading it never unsets a value.
  * Its values are taken as they are: pass props a construct already owns (`ownedProps`).

@@ -38,12 +38,19 @@ export function frozenJsonCopy(value: unknown): unknown {
 }
 
 /**
+ * The copies `frozenCopy` made. Copying one again would give the same (its plain parts are frozen
+ * copies already, anything else is kept either way), so it is passed on as it is when props travel
+ * from a group to its roles, each constructor owning what it is given.
+ */
+const madeHere = new WeakSet<object>();
+
+/**
  * A frozen deep copy of a value `jsonProblem` refuses, so the caller's later edits cannot change
  * it: plain objects and arrays are copied (a cycle stays a cycle of copies), anything else (a
  * BigInt, a class instance) is kept as it is, so the copy is refused for the same reason.
  */
 export function frozenCopy(value: unknown, copies: Map<object, unknown> = new Map()): unknown {
-  if (value === null || typeof value !== 'object') return value;
+  if (value === null || typeof value !== 'object' || madeHere.has(value)) return value;
   const done = copies.get(value);
   if (done !== undefined) return done;
   const proto = Object.getPrototypeOf(value);
@@ -51,8 +58,10 @@ export function frozenCopy(value: unknown, copies: Map<object, unknown> = new Ma
   const out: Record<string, unknown> | unknown[] = Array.isArray(value) ? [] : {};
   copies.set(value, out);
   for (const [k, v] of Object.entries(value)) (out as Record<string, unknown>)[k] = frozenCopy(v, copies);
+  madeHere.add(out);
   return Object.freeze(out);
 }
+
 
 /** JSON with sorted keys, so the same object always gives the same text. */
 export function stableJson(value: unknown): string {
